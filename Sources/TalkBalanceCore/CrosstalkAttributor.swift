@@ -1,0 +1,133 @@
+/// Decides, frame by frame, which microphones carry their own person's voice when every microphone
+/// also hears the others (one microphone per person).
+///
+/// The level a microphone picks up from another person's voice, relative to that person's own
+/// microphone, is a property of the room and the gains (typically -6 to -20 dB, plus any difference in
+/// mic gain). It is learned online, per ordered pair of channels, from frames in which GCC-PHAT finds
+/// one coherent source and says which microphone heard it first (the speaker's own mic is the nearest).
+/// A channel counts as own voice when it is active and louder, against every other active channel, than
+/// that channel's crosstalk would explain (plus a margin). Two people talking at once both pass.
+public struct CrosstalkAttributor: Sendable {
+    public let channelCount: Int
+    /// Minimum GCC-PHAT coherence for a frame to teach the crosstalk level.
+    public static let minCoherence: Float = 0.2
+    /// Learned samples needed before a pair's measured crosstalk replaces the assumed one.
+    public static let minSamples = 30
+    private static let binDB: Float = 0.5
+    private static let lowestDB: Float = -70
+    private static let binCount = 160   // -70 ... +10 dB
+    /// Quantile of the learned leak levels used as the pair's crosstalk level: high enough to cover the
+    /// spread of leaked speech, low enough that the few overlap frames learned by mistake do not matter.
+    private static let quantile = 0.8
+    private static let recomputeEvery = 25
+
+    private var histograms: [[UInt32]]      // [from * channelCount + to]
+    /// Per ordered pair: how often each lag (offset by `maxLag`) was seen in a coherent frame. The true
+    /// crosstalk path gives one sharp lag; frames whose lag is elsewhere are chance peaks, not leaks.
+    private var lagCounts: [[UInt32]]
+    private var modalLag: [Int]
+    private let maxLag: Int
+    /// Hits needed at the modal lag before it is trusted.
+    public static let minLagHits: UInt32 = 8
+    private var counts: [Int]
+    private var leakDB: [Float]             // current estimate per ordered pair
+    private let assumedDB: Float
+    private let marginDB: Float
+    private var sinceRecompute = 0
+    /// This frame's coherent leader per ordered pair (`from` heard first at the modal lag).
+    private var leadsNow: [Bool]
+
+    public init(channelCount: Int, assumedCrosstalkDB: Double, marginDB: Double, maxLagSamples: Int) {
+        self.channelCount = channelCount
+        let pairs = channelCount * channelCount
+        maxLag = max(1, maxLagSamples)
+        lagCounts = Array(repeating: Array(repeating: 0, count: 2 * maxLag + 1), count: pairs)
+        modalLag = Array(repeating: 0, count: pairs)
+        leadsNow = Array(repeating: false, count: pairs)
+        histograms = Array(repeating: Array(repeating: 0, count: Self.binCount), count: pairs)
+        counts = Array(repeating: 0, count: pairs)
+        leakDB = Array(repeating: Float(assumedCrosstalkDB), count: pairs)
+        assumedDB = Float(assumedCrosstalkDB)
+        self.marginDB = Float(marginDB)
+    }
+
+    /// Crosstalk level (dB) of `from`'s voice on `to`'s microphone, relative to `from`'s microphone.
+    public func crosstalkDB(from: Int, to: Int) -> Float { leakDB[from * channelCount + to] }
+    public func learnedSamples(from: Int, to: Int) -> Int { counts[from * channelCount + to] }
+    /// The delay (samples) at which `from`'s voice reaches `to`'s microphone after its own, once learned.
+    public func crosstalkDelaySamples(from: Int, to: Int) -> Int? {
+        let index = from * channelCount + to
+        return lagCounts[index][modalLag[index] + maxLag] >= Self.minLagHits ? modalLag[index] : nil
+    }
+
+    /// Teaches one frame in which channels `a` and `b` were both active and GCC-PHAT between them
+    /// (positive lag: `b` heard it later) found one coherent source.
+    /// Starts a new frame (forgets which channel led in the previous one).
+    public mutating func beginFrame() {
+        for i in leadsNow.indices { leadsNow[i] = false }
+    }
+
+    public mutating func learn(_ a: Int, _ b: Int, lag: ChannelLagValue, levelsDB: UnsafeBufferPointer<Float>) {
+        guard lag.coherence >= Self.minCoherence, lag.lagSamples != 0 else { return }
+        guard abs(lag.lagSamples) <= maxLag else { return }
+        let (from, to) = lag.lagSamples > 0 ? (a, b) : (b, a)
+        let delay = abs(lag.lagSamples)
+        let index = from * channelCount + to
+        lagCounts[index][delay + maxLag] += 1
+        if lagCounts[index][delay + maxLag] > lagCounts[index][modalLag[index] + maxLag] { modalLag[index] = delay }
+        guard lagCounts[index][modalLag[index] + maxLag] >= Self.minLagHits, abs(delay - modalLag[index]) <= 1 else { return }
+        leadsNow[index] = true
+        let leak = levelsDB[to] - levelsDB[from]
+        let bin = Int(((leak - Self.lowestDB) / Self.binDB).rounded(.down))
+        histograms[index][min(Self.binCount - 1, max(0, bin))] += 1
+        counts[index] += 1
+        sinceRecompute += 1
+        if sinceRecompute >= Self.recomputeEvery { recompute() }
+    }
+
+    private mutating func recompute() {
+        sinceRecompute = 0
+        for index in 0..<counts.count where counts[index] >= Self.minSamples {
+            let target = Int(Double(counts[index]) * Self.quantile)
+            var seen = 0
+            for (bin, c) in histograms[index].enumerated() {
+                seen += Int(c)
+                if seen > target {
+                    leakDB[index] = Self.lowestDB + (Float(bin) + 0.5) * Self.binDB
+                    break
+                }
+            }
+            // Keep counts bounded over a long session (and let the estimate follow slow changes).
+            if counts[index] > 200_000 {
+                for b in 0..<Self.binCount { histograms[index][b] /= 2 }
+                for b in lagCounts[index].indices { lagCounts[index][b] /= 2 }
+                counts[index] = histograms[index].reduce(0) { $0 + Int($1) }
+            }
+        }
+    }
+
+    /// Own-voice decision for `channel`, given which channels are active and their levels.
+    public func isOwnVoice(_ channel: Int, active: UnsafeBufferPointer<Bool>, levelsDB: UnsafeBufferPointer<Float>) -> Bool {
+        guard active[channel] else { return false }
+        for other in 0..<channelCount where other != channel && active[other] {
+            let index = other * channelCount + channel
+            // Until the crosstalk level is learned, a frame in which the other mic coherently heard
+            // the sound first is taken as crosstalk.
+            if counts[index] < Self.minSamples && leadsNow[index] { return false }
+            let excess = levelsDB[channel] - levelsDB[other]
+            if excess <= leakDB[index] + marginDB { return false }
+        }
+        return true
+    }
+}
+
+/// The part of a GCC-PHAT result the attributor needs (kept free of the DSP module's types so the
+/// decision logic can be tested without audio).
+public struct ChannelLagValue: Sendable, Equatable {
+    public var lagSamples: Int
+    public var coherence: Float
+    public init(lagSamples: Int, coherence: Float) {
+        self.lagSamples = lagSamples
+        self.coherence = coherence
+    }
+}

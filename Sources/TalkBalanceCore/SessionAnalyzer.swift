@@ -1,0 +1,226 @@
+import TalkBalanceDSP
+import Foundation
+
+/// The one pipeline from audio blocks to a session result, used for files and live capture alike:
+/// framing -> FFTW front end -> per-channel noise floor and activity -> crosstalk attribution ->
+/// smoothing -> conversation analysis. Time is counted in samples fed, never by a clock, so the same
+/// samples give the same result in any block size.
+///
+/// Build it once per stream (this validates the configuration and makes every buffer and FFT plan);
+/// `process` then allocates nothing per block beyond the events it decides. Not thread-safe: feed it
+/// from one task.
+public final class SessionAnalyzer {
+    public let format: StreamFormat
+    public let config: AnalysisConfig
+    public let geometry: FrameGeometry
+    public let labels: [String]
+
+    private let frontEnd: SpectralFrontEnd
+    private var floors: [NoiseFloorTracker]
+    private var candidate: [Bool]
+    private var levels: [Float]
+    private var own: [Bool]
+    private var finals: [Bool]
+    private var attributor: CrosstalkAttributor
+    private var smoothers: [ActivitySmoother]
+    public private(set) var conversation: ConversationAnalyzer
+
+    private let onset: Float, hold: Float, absoluteFloor: Float
+    private let maxLagSamples: Int
+
+    // Framing: each channel's recent samples, written twice (at i and i + capacity) so any window
+    // ending at the newest sample is contiguous.
+    private let ringCapacity: Int
+    private var ring: [Float]
+    private var samplesFed = 0
+    private var nextFrame = 0
+    private var flushing = false
+    private var endSample = 0
+
+    public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
+        case unsupportedRate(Int)
+        case unsupportedChannels(Int)
+        case labelCount(expected: Int, got: Int)
+        case invalid(AnalysisConfig.Invalid)
+        public var description: String {
+            switch self {
+            case .unsupportedRate(let r): return "sample rate \(r) Hz is not supported (8000 to 192000 Hz)"
+            case .unsupportedChannels(let c): return "\(c) channels are not supported (1 to 32)"
+            case .labelCount(let e, let g): return "--names gives \(g) name\(g == 1 ? "" : "s") but the audio has \(e) channel\(e == 1 ? "" : "s")"
+            case .invalid(let i): return i.description
+            }
+        }
+    }
+
+    public init(format: StreamFormat, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil) throws(SetupError) {
+        guard (8000...192_000).contains(format.sampleRate) else { throw .unsupportedRate(format.sampleRate) }
+        guard (1...32).contains(format.channelCount) else { throw .unsupportedChannels(format.channelCount) }
+        do { try config.validate() } catch { throw .invalid(error) }
+        let names = labels ?? (1...format.channelCount).map { "ch\($0)" }
+        guard names.count == format.channelCount else {
+            throw .labelCount(expected: format.channelCount, got: names.count)
+        }
+        self.format = format
+        self.config = config
+        self.labels = names
+        let channels = format.channelCount
+        geometry = FrameGeometry(sampleRate: format.sampleRate)
+        frontEnd = SpectralFrontEnd(geometry: geometry, channelCount: channels)
+        let framesPerSecond = Double(format.sampleRate) / Double(geometry.hopLength)
+        let memoryFrames = max(16, Int(config.noiseMemorySeconds * framesPerSecond))
+        floors = Array(repeating: NoiseFloorTracker(memoryFrames: memoryFrames, subWindowCount: 16), count: channels)
+        candidate = Array(repeating: false, count: channels)
+        levels = Array(repeating: FrameFeatures.floorDB, count: channels)
+        own = Array(repeating: false, count: channels)
+        finals = Array(repeating: false, count: channels)
+        attributor = CrosstalkAttributor(channelCount: channels, assumedCrosstalkDB: config.assumedCrosstalkDB,
+                                         marginDB: config.crosstalkMarginDB,
+                                         maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)))
+        let bridge = Int((config.bridgePauseSeconds * framesPerSecond).rounded())
+        let minSpeech = max(1, Int((config.minSpeechSeconds * framesPerSecond).rounded()))
+        smoothers = Array(repeating: ActivitySmoother(bridgeFrames: bridge, minSpeechFrames: minSpeech), count: channels)
+        conversation = ConversationAnalyzer(speakerCount: channels, hopSamples: geometry.hopLength,
+                                            sampleRate: format.sampleRate, config: config)
+        onset = Float(config.onsetAboveNoiseDB)
+        hold = Float(config.holdAboveNoiseDB)
+        absoluteFloor = Float(config.absoluteFloorDB)
+        maxLagSamples = Int(config.maxMicDelaySeconds * Double(format.sampleRate))
+        var capacity = 1
+        while capacity < 2 * geometry.windowLength { capacity *= 2 }
+        ringCapacity = capacity
+        ring = [Float](repeating: 0, count: 2 * capacity * channels)
+    }
+
+    /// Samples per channel fed so far.
+    public var samplesProcessed: Int { samplesFed }
+    /// Latency of final decisions (framing look-ahead plus activity smoothing), in samples.
+    public var decisionLatencySamples: Int { geometry.lookaheadSamples + (smoothers[0].delayFrames) * geometry.hopLength }
+    /// Raw (unsmoothed, immediate) own-voice decision per channel for the latest frame: "speaking now".
+    public var speakingNow: [Bool] { own }
+
+    public func process(_ block: AudioBlock) {
+        block.samples.withUnsafeBufferPointer { process(interleaved: UnsafeBufferPointer(rebasing: $0[0..<(block.frameCount * block.channelCount)])) }
+    }
+
+    /// Feeds interleaved samples (a whole number of sample frames).
+    public func process(interleaved samples: UnsafeBufferPointer<Float>) {
+        precondition(!flushing, "process after finish")
+        feed(samples)
+    }
+
+    private func feed(_ samples: UnsafeBufferPointer<Float>) {
+        let channels = format.channelCount
+        precondition(samples.count % channels == 0)
+        let frames = samples.count / channels
+        var i = 0
+        while i < frames {
+            // Copy up to the next frame boundary in one go.
+            let needed = nextFrameEnd - samplesFed
+            let take = min(frames - i, max(1, needed))
+            ring.withUnsafeMutableBufferPointer { r in
+                for k in 0..<take {
+                    let pos = (samplesFed + k) & (ringCapacity - 1)
+                    for c in 0..<channels {
+                        let v = samples[(i + k) * channels + c]
+                        let base = c * 2 * ringCapacity
+                        r[base + pos] = v
+                        r[base + pos + ringCapacity] = v
+                    }
+                }
+            }
+            samplesFed += take
+            i += take
+            while samplesFed >= nextFrameEnd { analyzeFrame() }
+        }
+    }
+
+    /// Ends the stream: analyses the last frames (padding with silence), flushes the smoothers and the
+    /// conversation analysis, and returns the result.
+    public func finish() -> SessionResult {
+        if !flushing {
+            flushing = true
+            endSample = samplesFed
+            let lastFrame = (endSample + geometry.hopLength - 1) / geometry.hopLength
+            let zeros = [Float](repeating: 0, count: format.channelCount * geometry.windowLength)
+            while nextFrame < lastFrame {
+                let frames = min(geometry.windowLength, max(1, nextFrameEnd - samplesFed))
+                zeros.withUnsafeBufferPointer { feed(UnsafeBufferPointer(rebasing: $0[0..<(format.channelCount * frames)])) }
+            }
+            var tails = smoothers.indices.map { smoothers[$0].finish() }
+            let count = tails.map(\.count).min() ?? 0
+            for k in 0..<count {
+                for c in tails.indices { finals[c] = tails[c][k] }
+                finals.withUnsafeBufferPointer { conversation.push($0) }
+            }
+            tails.removeAll()
+            conversation.finish()
+        }
+        return result()
+    }
+
+    public func drainEvents() -> ArraySlice<ConversationEvent> { conversation.drainEvents() }
+
+    private let debugFrames = ProcessInfo.processInfo.environment["TB_DEBUG"] != nil
+    private var nextFrameEnd: Int { nextFrame * geometry.hopLength + geometry.lookaheadSamples }
+
+    private func analyzeFrame() {
+        let channels = format.channelCount
+        let n = geometry.windowLength
+        let start = nextFrameEnd - n
+        ring.withUnsafeBufferPointer { r in
+            for c in 0..<channels {
+                let pos = ((start % ringCapacity) + ringCapacity) & (ringCapacity - 1)
+                let window = UnsafeBufferPointer(rebasing: r[(c * 2 * ringCapacity + pos)..<(c * 2 * ringCapacity + pos + n)])
+                let features = frontEnd.analyze(channel: c, samples: window)
+                let level = features.energyDB
+                let floor = floors[c].update(levelDB: level)
+                // Level with the noise floor's power taken out, so crosstalk that sinks into the noise
+                // does not look louder, relative to its source, than it is.
+                let excess = powf(10, level / 10) - powf(10, floor / 10)
+                levels[c] = excess > 1e-12 ? 10 * log10f(excess) : FrameFeatures.floorDB
+                candidate[c] = level > absoluteFloor && level > floor + (candidate[c] ? hold : onset)
+            }
+        }
+        if channels > 1 {
+            attributor.beginFrame()
+            levels.withUnsafeBufferPointer { lv in
+                for a in 0..<channels where candidate[a] {
+                    for b in (a + 1)..<channels where candidate[b] {
+                        let lag = frontEnd.lag(a, b, maxLagSamples: maxLagSamples)
+                        attributor.learn(a, b, lag: ChannelLagValue(lagSamples: lag.lagSamples, coherence: lag.coherence), levelsDB: lv)
+                    }
+                }
+                candidate.withUnsafeBufferPointer { cand in
+                    for c in 0..<channels { own[c] = attributor.isOwnVoice(c, active: cand, levelsDB: lv) }
+                }
+            }
+        } else {
+            own[0] = candidate[0]
+        }
+        if debugFrames, channels == 2 {
+            let lag = frontEnd.lag(0, 1, maxLagSamples: maxLagSamples)
+            print(nextFrame, attributor.crosstalkDelaySamples(from: 0, to: 1) ?? -1, attributor.crosstalkDelaySamples(from: 1, to: 0) ?? -1, levels.map { Int($0) }, candidate, own, lag.lagSamples, lag.coherence, attributor.crosstalkDB(from: 0, to: 1), attributor.crosstalkDB(from: 1, to: 0))
+        }
+        var ready = true
+        for c in 0..<channels {
+            if let decision = smoothers[c].push(own[c]) { finals[c] = decision } else { ready = false }
+        }
+        if ready { finals.withUnsafeBufferPointer { conversation.push($0) } }
+        nextFrame += 1
+    }
+
+    private func result() -> SessionResult {
+        var segments = conversation.segments.map { seg -> SpeechSegment in
+            var s = seg
+            s.endSample = min(s.endSample, endSample)
+            return s
+        }
+        segments.sort { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
+        return SessionResult(
+            sampleRate: format.sampleRate, channelCount: format.channelCount, durationSamples: endSample,
+            speakers: conversation.summaries(labels: labels), segments: segments, turns: conversation.turns,
+            events: conversation.events, balance: conversation.balance,
+            silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
+            pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
+    }
+}

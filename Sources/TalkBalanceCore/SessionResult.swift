@@ -1,0 +1,99 @@
+/// One person's speech: a stretch of voice activity after bridging short pauses. Times in samples
+/// from the start of the stream.
+public struct SpeechSegment: Sendable, Equatable, Codable {
+    public var speaker: Int
+    public var startSample: Int
+    public var endSample: Int
+    public init(speaker: Int, startSample: Int, endSample: Int) {
+        self.speaker = speaker
+        self.startSample = startSample
+        self.endSample = endSample
+    }
+}
+
+/// A maximal stretch in which one person holds the floor (from their first to their last speech in it).
+public struct Turn: Sendable, Equatable, Codable {
+    public var speaker: Int
+    public var startSample: Int
+    public var endSample: Int
+}
+
+public enum EventKind: String, Sendable, Codable, CaseIterable {
+    case interruption, backchannel, overlap, monologue, imbalance
+}
+
+/// Something worth a facilitator's attention, decided by the conversation analyzer.
+public struct ConversationEvent: Sendable, Equatable, Codable {
+    public var kind: EventKind
+    /// When it starts: the interrupter's or backchanneller's first sample, the overlap's or monologue's
+    /// start, or the moment an imbalance was detected.
+    public var startSample: Int
+    public var durationSamples: Int
+    /// Who did it (interrupter, backchanneller, monologue speaker, dominant speaker).
+    public var by: Int?
+    /// Towards whom (the interrupted floor holder, the speaker who received the backchannel).
+    public var of: Int?
+    /// Interruptions only: the interrupter took the floor.
+    public var successful: Bool?
+    /// Imbalance only: the dominant speaker's share of the window's talk.
+    public var share: Double?
+    /// Overlaps only: everyone speaking in it.
+    public var speakers: [Int]?
+
+    public init(kind: EventKind, startSample: Int, durationSamples: Int = 0, by: Int? = nil, of: Int? = nil,
+                successful: Bool? = nil, share: Double? = nil, speakers: [Int]? = nil) {
+        self.kind = kind
+        self.startSample = startSample
+        self.durationSamples = durationSamples
+        self.by = by
+        self.of = of
+        self.successful = successful
+        self.share = share
+        self.speakers = speakers
+    }
+}
+
+/// Each person's share of the talk in the sliding window ending at `endSample`.
+public struct BalanceSnapshot: Sendable, Equatable, Codable {
+    public var endSample: Int
+    public var windowSamples: Int
+    public var talkSamples: [Int]
+    public var shares: [Double]
+}
+
+public struct SpeakerSummary: Sendable, Equatable, Codable {
+    public var index: Int
+    public var label: String
+    public var talkSamples: Int
+    public var share: Double
+    public var turns: Int
+    public var meanTurnSamples: Int
+    public var longestTurnSamples: Int
+    public var interruptionsMade: Int
+    public var interruptionsSuffered: Int
+    public var successfulInterruptionsMade: Int
+    public var backchannels: Int
+    public var backchannelsReceived: Int
+    public var overlapSamples: Int
+    public var meanResponseLatencySamples: Int?
+}
+
+/// Everything an analysis found: the one input every report renders.
+public struct SessionResult: Sendable, Equatable, Codable {
+    public var sampleRate: Int
+    public var channelCount: Int
+    public var durationSamples: Int
+    public var speakers: [SpeakerSummary]
+    public var segments: [SpeechSegment]
+    public var turns: [Turn]
+    public var events: [ConversationEvent]
+    public var balance: [BalanceSnapshot]
+    public var silenceSamples: Int
+    public var overlapSamples: Int
+    public var pauseCount: Int
+    public var gapCount: Int
+    public var config: AnalysisConfig
+
+    public func seconds(_ samples: Int) -> Double { Double(samples) / Double(sampleRate) }
+    public var durationSeconds: Double { seconds(durationSamples) }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import TalkBalanceCore
+
+/// The JSON report: the whole session result in seconds, with speakers named by label.
+/// Field names are stable; see README.md ("JSON report") for each one.
+public struct JSONReport: Codable, Sendable, Equatable {
+    public struct Speaker: Codable, Sendable, Equatable {
+        public var label: String
+        public var channel: Int
+        public var talkTime: Double
+        public var share: Double
+        public var turns: Int
+        public var meanTurn: Double
+        public var longestTurn: Double
+        public var interruptionsMade: Int
+        public var interruptionsSuffered: Int
+        public var successfulInterruptionsMade: Int
+        public var backchannels: Int
+        public var backchannelsReceived: Int
+        public var overlapTime: Double
+        public var meanResponseLatency: Double?
+    }
+    public struct Segment: Codable, Sendable, Equatable {
+        public var speaker: String
+        public var start: Double
+        public var end: Double
+    }
+    public struct Event: Codable, Sendable, Equatable {
+        public var type: String
+        public var time: Double
+        public var duration: Double
+        public var by: String?
+        public var of: String?
+        public var successful: Bool?
+        public var share: Double?
+        public var speakers: [String]?
+    }
+    public struct Balance: Codable, Sendable, Equatable {
+        public var time: Double
+        public var window: Double
+        public var shares: [String: Double]
+    }
+    public struct Totals: Codable, Sendable, Equatable {
+        public var speech: Double
+        public var silence: Double
+        public var overlap: Double
+        public var pauses: Int
+        public var gaps: Int
+    }
+
+    public var version = 1
+    public var file: String
+    public var sampleRate: Int
+    public var channels: Int
+    public var duration: Double
+    /// How `share` is defined, stated in every report because tools differ on it.
+    public var shareDefinition = "talk time / sum of everyone's talk time; overlap counts for each person speaking; silence excluded"
+    public var speakers: [Speaker]
+    public var segments: [Segment]
+    public var turns: [Segment]
+    public var events: [Event]
+    public var balance: [Balance]
+    public var totals: Totals
+    public var settings: AnalysisConfig
+
+    public init(file: String, result r: SessionResult) {
+        func s(_ samples: Int) -> Double { (Double(samples) / Double(r.sampleRate) * 1000).rounded() / 1000 }
+        func round(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
+        let labels = r.speakers.map(\.label)
+        self.file = file
+        sampleRate = r.sampleRate
+        channels = r.channelCount
+        duration = s(r.durationSamples)
+        speakers = r.speakers.map {
+            Speaker(label: $0.label, channel: $0.index + 1, talkTime: s($0.talkSamples), share: round($0.share),
+                    turns: $0.turns, meanTurn: s($0.meanTurnSamples), longestTurn: s($0.longestTurnSamples),
+                    interruptionsMade: $0.interruptionsMade, interruptionsSuffered: $0.interruptionsSuffered,
+                    successfulInterruptionsMade: $0.successfulInterruptionsMade, backchannels: $0.backchannels,
+                    backchannelsReceived: $0.backchannelsReceived, overlapTime: s($0.overlapSamples),
+                    meanResponseLatency: $0.meanResponseLatencySamples.map(s))
+        }
+        segments = r.segments.map { Segment(speaker: labels[$0.speaker], start: s($0.startSample), end: s($0.endSample)) }
+        turns = r.turns.map { Segment(speaker: labels[$0.speaker], start: s($0.startSample), end: s($0.endSample)) }
+        events = r.events.map {
+            Event(type: $0.kind.rawValue, time: s($0.startSample), duration: s($0.durationSamples),
+                  by: $0.by.map { labels[$0] }, of: $0.of.map { labels[$0] }, successful: $0.successful,
+                  share: $0.share.map(round), speakers: $0.speakers.map { $0.map { labels[$0] } })
+        }
+        balance = r.balance.map { b in
+            Balance(time: s(b.endSample), window: s(b.windowSamples),
+                    shares: Dictionary(uniqueKeysWithValues: zip(labels, b.shares.map(round))))
+        }
+        totals = Totals(speech: s(r.durationSamples - r.silenceSamples), silence: s(r.silenceSamples),
+                        overlap: s(r.overlapSamples), pauses: r.pauseCount, gaps: r.gapCount)
+        settings = r.config
+    }
+
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain value types cannot fail.
+        return (try? encoder.encode(self)) ?? Data()
+    }
+}

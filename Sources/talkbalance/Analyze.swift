@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import TalkBalanceCore
+import TalkBalanceIO
+import TalkBalanceReport
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Every analysis threshold as an option, defaults from ../shared/DOMAIN.md.
+struct ThresholdOptions: ParsableArguments {
+    @Option(name: .customLong("min-speech"), help: "Shortest speech kept, seconds.")
+    var minSpeech: Double = AnalysisConfig().minSpeechSeconds
+    @Option(name: .customLong("bridge-pause"), help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
+    var bridgePause: Double = AnalysisConfig().bridgePauseSeconds
+    @Option(name: .customLong("vad-onset-db"), help: "Speech starts this far above the channel's noise floor, dB.")
+    var onsetDB: Double = AnalysisConfig().onsetAboveNoiseDB
+    @Option(name: .customLong("vad-hold-db"), help: "Speech continues while this far above the noise floor, dB.")
+    var holdDB: Double = AnalysisConfig().holdAboveNoiseDB
+    @Option(name: .customLong("vad-floor-db"), help: "Never speech below this level, dBFS.")
+    var floorDB: Double = AnalysisConfig().absoluteFloorDB
+    @Option(name: .customLong("crosstalk-margin-db"), help: "Own voice must exceed the crosstalk other mics explain by this much, dB.")
+    var crosstalkMargin: Double = AnalysisConfig().crosstalkMarginDB
+    @Option(name: .customLong("backchannel-max"), help: "Longest listener reply counted as a backchannel, seconds.")
+    var backchannelMax: Double = AnalysisConfig().backchannelMaxSeconds
+    @Option(name: .customLong("interruption-overlap"), help: "An interruption overlaps the floor holder for more than this, seconds.")
+    var interruptionOverlap: Double = AnalysisConfig().interruptionMinOverlapSeconds
+    @Option(name: .customLong("interruption-speech"), help: "An interrupter speaks for more than this, seconds.")
+    var interruptionSpeech: Double = AnalysisConfig().interruptionMinSpeechSeconds
+    @Option(name: .customLong("interruption-success"), help: "The interrupted person stops within this to count as successful, seconds.")
+    var interruptionSuccess: Double = AnalysisConfig().interruptionSuccessSeconds
+    @Option(name: .customLong("monologue"), help: "A turn longer than this is flagged as a monologue, seconds.")
+    var monologue: Double = AnalysisConfig().monologueSeconds
+    @Option(name: .customLong("window"), help: "Sliding window for balance over time, seconds.")
+    var window: Double = AnalysisConfig().windowSeconds
+    @Option(name: .customLong("imbalance"), help: "Flag when one person's share of the window's talk exceeds this (0-1).")
+    var imbalance: Double = AnalysisConfig().imbalanceShare
+
+    var config: AnalysisConfig {
+        var c = AnalysisConfig()
+        c.minSpeechSeconds = minSpeech
+        c.bridgePauseSeconds = bridgePause
+        c.onsetAboveNoiseDB = onsetDB
+        c.holdAboveNoiseDB = holdDB
+        c.absoluteFloorDB = floorDB
+        c.crosstalkMarginDB = crosstalkMargin
+        c.backchannelMaxSeconds = backchannelMax
+        c.interruptionMinOverlapSeconds = interruptionOverlap
+        c.interruptionMinSpeechSeconds = interruptionSpeech
+        c.interruptionSuccessSeconds = interruptionSuccess
+        c.monologueSeconds = monologue
+        c.windowSeconds = window
+        c.imbalanceShare = imbalance
+        return c
+    }
+}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse a recorded session (one microphone per person: channel k is person k).",
+        discussion: """
+        Reads any format libsndfile reads (WAV, RF64, FLAC, Ogg, AIFF, CAF, W64, MP3), 8-192 kHz, \
+        1-32 channels, streaming in fixed blocks. Prints a text summary, or writes JSON, RTTM or CSV. \
+        Output files are created readable by you only (mode 0600) and never replace a file unless \
+        --force is given. Progress goes to stderr when it is a terminal.
+        """
+    )
+
+    @Argument(help: "The recording to analyse.")
+    var file: String
+
+    @Option(help: "Names of the people, one per channel, comma-separated (e.g. Anna,Ben,Carla). Default ch1, ch2, ...")
+    var names: String?
+
+    @Option(help: "Output format: text, json, rttm or csv.")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Flag(help: "Replace the output file if it exists.")
+    var force = false
+
+    @Flag(name: .shortAndLong, help: "No progress display.")
+    var quiet = false
+
+    @OptionGroup(title: "Thresholds")
+    var thresholds: ThresholdOptions
+
+    func validate() throws {
+        do { try thresholds.config.validate() } catch { throw ValidationError(error.description) }
+        if let names {
+            let list = parsedNames(names)
+            if list.contains(where: \.isEmpty) { throw ValidationError("--names has an empty name in \"\(names)\"") }
+            if Set(list).count != list.count { throw ValidationError("--names must not repeat a name") }
+        }
+        if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
+    }
+
+    func run() throws {
+        let reader: SoundFileReader
+        do { reader = try SoundFileReader(path: file) } catch {
+            fail(error.description, code: error.kind == .missing || error.kind == .readFailed ? Exit.noInput : Exit.dataError)
+        }
+        if let output, !force, FileManager.default.fileExists(atPath: output) {
+            fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
+        }
+        let analyzer: SessionAnalyzer
+        do {
+            analyzer = try SessionAnalyzer(format: reader.format, config: thresholds.config, labels: names.map(parsedNames))
+        } catch {
+            fail("\(file): \(error.description)", code: error == .labelCount(expected: reader.format.channelCount, got: names.map(parsedNames)?.count ?? 0) ? Exit.usage : Exit.dataError)
+        }
+        let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1, totalFrames: reader.declaredFrames, sampleRate: reader.format.sampleRate)
+        var block = AudioBlock(channelCount: reader.format.channelCount, capacityFrames: 8192)
+        do {
+            while try reader.read(into: &block) > 0 {
+                analyzer.process(block)
+                _ = analyzer.drainEvents()
+                progress.update(frames: analyzer.samplesProcessed)
+            }
+        } catch let error as InputError {
+            progress.clear()
+            fail(error.description, code: error.kind == .truncated ? Exit.dataError : Exit.ioError)
+        }
+        progress.clear()
+        let result = analyzer.finish()
+        let data = ReportRenderer(file: file, result: result).render(format)
+        if let output {
+            do { try SafeOutput.write(data, to: output, overwrite: force) } catch {
+                fail(error.description, code: error.kind == .writeFailed ? Exit.ioError : Exit.cannotCreate)
+            }
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+func parsedNames(_ s: String) -> [String] {
+    s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+}
+
+/// Progress on stderr, redrawn at most a few times a second (wall clock only paces the display).
+final class Progress {
+    let enabled: Bool
+    let totalFrames: Int?
+    let sampleRate: Int
+    private var last = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool, totalFrames: Int?, sampleRate: Int) {
+        self.enabled = enabled
+        self.totalFrames = totalFrames
+        self.sampleRate = sampleRate
+    }
+
+    func update(frames: Int) {
+        guard enabled, Date().timeIntervalSince(last) > 0.25 else { return }
+        last = Date()
+        let done = Double(frames) / Double(sampleRate)
+        var text = String(format: "\ranalysing: %d:%02d of audio", Int(done) / 60, Int(done) % 60)
+        if let total = totalFrames, total > 0 {
+            text += String(format: " (%.0f%%)", min(100, 100 * Double(frames) / Double(total)))
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+        drawn = true
+    }
+
+    func clear() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+}
