@@ -22,12 +22,14 @@ let package = Package(
         .target(name: "TalkBalanceCore", dependencies: ["TalkBalanceDSP"]),
         // Sound files (libsndfile) and ALSA capture: the only users of those C libraries.
         .target(name: "TalkBalanceIO", dependencies: ["TalkBalanceCore", "CSndFile", "CALSA"]),
+        // Scoring against ground truth: RTTM, DER, voice-activity F1, event matching. Pure Swift.
+        .target(name: "TalkBalanceEval"),
         // Renderers: session result in, text out.
         .target(name: "TalkBalanceReport", dependencies: ["TalkBalanceCore"]),
         .executableTarget(
             name: "talkbalance",
             dependencies: [
-                "TalkBalanceCore", "TalkBalanceIO", "TalkBalanceReport",
+                "TalkBalanceCore", "TalkBalanceIO", "TalkBalanceReport", "TalkBalanceEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +38,8 @@ let package = Package(
         .testTarget(name: "TalkBalanceCoreTests", dependencies: ["TalkBalanceCore"]),
         .testTarget(name: "TalkBalanceIOTests", dependencies: ["TalkBalanceIO", "TalkBalanceCore"]),
         .testTarget(name: "TalkBalanceReportTests", dependencies: ["TalkBalanceReport", "TalkBalanceCore"]),
+        .testTarget(name: "TalkBalanceEvalTests", dependencies: ["TalkBalanceEval"]),
+        .testTarget(name: "AccuracyTests", dependencies: ["TalkBalanceCore", "TalkBalanceIO", "TalkBalanceEval"]),
         .testTarget(name: "talkbalanceTests", dependencies: ["TalkBalanceCore"]),
     ],
     swiftLanguageModes: [.v6]

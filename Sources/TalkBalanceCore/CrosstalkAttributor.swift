@@ -34,6 +34,11 @@ public struct CrosstalkAttributor: Sendable {
     private let assumedDB: Float
     private let marginDB: Float
     private var sinceRecompute = 0
+    /// Each channel's level with a peak hold that falls `releaseDBPerFrame` a frame: crosstalk is
+    /// delayed and reverberant, so it outlasts its source by a few frames; compared against the held
+    /// level, that tail is still explained as crosstalk.
+    private var heldDB: [Float]
+    public static let releaseDBPerFrame: Float = 3
     /// This frame's coherent leader per ordered pair (`from` heard first at the modal lag).
     private var leadsNow: [Bool]
 
@@ -44,6 +49,7 @@ public struct CrosstalkAttributor: Sendable {
         lagCounts = Array(repeating: Array(repeating: 0, count: 2 * maxLag + 1), count: pairs)
         modalLag = Array(repeating: 0, count: pairs)
         leadsNow = Array(repeating: false, count: pairs)
+        heldDB = Array(repeating: -120, count: channelCount)
         histograms = Array(repeating: Array(repeating: 0, count: Self.binCount), count: pairs)
         counts = Array(repeating: 0, count: pairs)
         leakDB = Array(repeating: Float(assumedCrosstalkDB), count: pairs)
@@ -62,9 +68,11 @@ public struct CrosstalkAttributor: Sendable {
 
     /// Teaches one frame in which channels `a` and `b` were both active and GCC-PHAT between them
     /// (positive lag: `b` heard it later) found one coherent source.
-    /// Starts a new frame (forgets which channel led in the previous one).
-    public mutating func beginFrame() {
+    /// Starts a new frame with each channel's (noise-subtracted) level: forgets which channel led in
+    /// the previous frame and updates the held levels.
+    public mutating func beginFrame(levelsDB: UnsafeBufferPointer<Float>) {
         for i in leadsNow.indices { leadsNow[i] = false }
+        for c in 0..<channelCount { heldDB[c] = max(levelsDB[c], heldDB[c] - Self.releaseDBPerFrame) }
     }
 
     public mutating func learn(_ a: Int, _ b: Int, lag: ChannelLagValue, levelsDB: UnsafeBufferPointer<Float>) {
@@ -106,15 +114,15 @@ public struct CrosstalkAttributor: Sendable {
         }
     }
 
-    /// Own-voice decision for `channel`, given which channels are active and their levels.
+    /// Own-voice decision for `channel`, given whether it is active and every channel's level.
     public func isOwnVoice(_ channel: Int, active: UnsafeBufferPointer<Bool>, levelsDB: UnsafeBufferPointer<Float>) -> Bool {
         guard active[channel] else { return false }
-        for other in 0..<channelCount where other != channel && active[other] {
+        for other in 0..<channelCount where other != channel {
             let index = other * channelCount + channel
             // Until the crosstalk level is learned, a frame in which the other mic coherently heard
             // the sound first is taken as crosstalk.
             if counts[index] < Self.minSamples && leadsNow[index] { return false }
-            let excess = levelsDB[channel] - levelsDB[other]
+            let excess = levelsDB[channel] - heldDB[other]
             if excess <= leakDB[index] + marginDB { return false }
         }
         return true

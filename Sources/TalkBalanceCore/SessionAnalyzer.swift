@@ -182,8 +182,8 @@ public final class SessionAnalyzer {
             }
         }
         if channels > 1 {
-            attributor.beginFrame()
             levels.withUnsafeBufferPointer { lv in
+                attributor.beginFrame(levelsDB: lv)
                 for a in 0..<channels where candidate[a] {
                     for b in (a + 1)..<channels where candidate[b] {
                         let lag = frontEnd.lag(a, b, maxLagSamples: maxLagSamples)
