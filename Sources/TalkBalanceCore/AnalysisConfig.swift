@@ -3,9 +3,9 @@
 public struct AnalysisConfig: Sendable, Equatable, Codable {
     // Voice activity.
     /// A frame starts speech when its speech-band level is this far above the channel's noise floor.
-    public var onsetAboveNoiseDB: Double = 9
+    public var onsetAboveNoiseDB: Double = 6
     /// Speech continues while the level stays this far above the noise floor (hysteresis).
-    public var holdAboveNoiseDB: Double = 5
+    public var holdAboveNoiseDB: Double = 3
     /// Frames quieter than this (dBFS, speech band) are never speech, whatever the noise floor.
     public var absoluteFloorDB: Double = -70
     /// Shortest speech segment kept (0.15 s keeps "yes"/"okay" replies and backchannels).

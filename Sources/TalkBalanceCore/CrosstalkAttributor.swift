@@ -66,8 +66,6 @@ public struct CrosstalkAttributor: Sendable {
         return lagCounts[index][modalLag[index] + maxLag] >= Self.minLagHits ? modalLag[index] : nil
     }
 
-    /// Teaches one frame in which channels `a` and `b` were both active and GCC-PHAT between them
-    /// (positive lag: `b` heard it later) found one coherent source.
     /// Starts a new frame with each channel's (noise-subtracted) level: forgets which channel led in
     /// the previous frame and updates the held levels.
     public mutating func beginFrame(levelsDB: UnsafeBufferPointer<Float>) {
@@ -75,11 +73,34 @@ public struct CrosstalkAttributor: Sendable {
         for c in 0..<channelCount { heldDB[c] = max(levelsDB[c], heldDB[c] - Self.releaseDBPerFrame) }
     }
 
-    public mutating func learn(_ a: Int, _ b: Int, lag: ChannelLagValue, levelsDB: UnsafeBufferPointer<Float>) {
-        guard lag.coherence >= Self.minCoherence, lag.lagSamples != 0 else { return }
-        guard abs(lag.lagSamples) <= maxLag else { return }
-        let (from, to) = lag.lagSamples > 0 ? (a, b) : (b, a)
-        let delay = abs(lag.lagSamples)
+    /// Teaches one frame: `lags[a * channelCount + b]` (a < b) holds GCC-PHAT between every pair of
+    /// active channels (positive lag: `b` heard it later), nil for pairs not measured. Only pairs whose
+    /// earlier channel heard the sound before every other coherent channel teach: with three or more
+    /// microphones, a third person's voice reaches two mics at different times too, and must not be
+    /// learned as crosstalk between them.
+    public mutating func learn(lags: UnsafeBufferPointer<ChannelLagValue?>, levelsDB: UnsafeBufferPointer<Float>) {
+        let n = channelCount
+        func lag(_ a: Int, _ b: Int) -> ChannelLagValue? {
+            guard a != b else { return nil }
+            if a < b { return lags[a * n + b] }
+            return lags[b * n + a].map { ChannelLagValue(lagSamples: -$0.lagSamples, coherence: $0.coherence) }
+        }
+        for from in 0..<n {
+            // `from` must lead (or not be coherent with) every other measured channel.
+            var leadsAll = true
+            for other in 0..<n where other != from {
+                if let l = lag(from, other), l.coherence >= Self.minCoherence, l.lagSamples <= 0 { leadsAll = false; break }
+            }
+            guard leadsAll else { continue }
+            for to in 0..<n where to != from {
+                if let l = lag(from, to) { learnPair(from: from, to: to, lag: l, levelsDB: levelsDB) }
+            }
+        }
+    }
+
+    private mutating func learnPair(from: Int, to: Int, lag: ChannelLagValue, levelsDB: UnsafeBufferPointer<Float>) {
+        guard lag.coherence >= Self.minCoherence, lag.lagSamples > 0, lag.lagSamples <= maxLag else { return }
+        let delay = lag.lagSamples
         let index = from * channelCount + to
         lagCounts[index][delay + maxLag] += 1
         if lagCounts[index][delay + maxLag] > lagCounts[index][modalLag[index] + maxLag] { modalLag[index] = delay }

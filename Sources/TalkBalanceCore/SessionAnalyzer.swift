@@ -1,5 +1,5 @@
-import TalkBalanceDSP
 import Foundation
+import TalkBalanceDSP
 
 /// The one pipeline from audio blocks to a session result, used for files and live capture alike:
 /// framing -> FFTW front end -> per-channel noise floor and activity -> crosstalk attribution ->
@@ -22,6 +22,7 @@ public final class SessionAnalyzer {
     private var own: [Bool]
     private var finals: [Bool]
     private var attributor: CrosstalkAttributor
+    private var pairLags: [ChannelLagValue?]
     private var smoothers: [ActivitySmoother]
     public private(set) var conversation: ConversationAnalyzer
 
@@ -73,6 +74,7 @@ public final class SessionAnalyzer {
         levels = Array(repeating: FrameFeatures.floorDB, count: channels)
         own = Array(repeating: false, count: channels)
         finals = Array(repeating: false, count: channels)
+        pairLags = Array(repeating: nil, count: channels * channels)
         attributor = CrosstalkAttributor(channelCount: channels, assumedCrosstalkDB: config.assumedCrosstalkDB,
                                          marginDB: config.crosstalkMarginDB,
                                          maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)))
@@ -160,7 +162,6 @@ public final class SessionAnalyzer {
 
     public func drainEvents() -> ArraySlice<ConversationEvent> { conversation.drainEvents() }
 
-    private let debugFrames = ProcessInfo.processInfo.environment["TB_DEBUG"] != nil
     private var nextFrameEnd: Int { nextFrame * geometry.hopLength + geometry.lookaheadSamples }
 
     private func analyzeFrame() {
@@ -184,22 +185,23 @@ public final class SessionAnalyzer {
         if channels > 1 {
             levels.withUnsafeBufferPointer { lv in
                 attributor.beginFrame(levelsDB: lv)
-                for a in 0..<channels where candidate[a] {
-                    for b in (a + 1)..<channels where candidate[b] {
-                        let lag = frontEnd.lag(a, b, maxLagSamples: maxLagSamples)
-                        attributor.learn(a, b, lag: ChannelLagValue(lagSamples: lag.lagSamples, coherence: lag.coherence), levelsDB: lv)
+                for a in 0..<channels {
+                    for b in (a + 1)..<channels {
+                        if candidate[a] && candidate[b] {
+                            let lag = frontEnd.lag(a, b, maxLagSamples: maxLagSamples)
+                            pairLags[a * channels + b] = ChannelLagValue(lagSamples: lag.lagSamples, coherence: lag.coherence)
+                        } else {
+                            pairLags[a * channels + b] = nil
+                        }
                     }
                 }
+                pairLags.withUnsafeBufferPointer { attributor.learn(lags: $0, levelsDB: lv) }
                 candidate.withUnsafeBufferPointer { cand in
                     for c in 0..<channels { own[c] = attributor.isOwnVoice(c, active: cand, levelsDB: lv) }
                 }
             }
         } else {
             own[0] = candidate[0]
-        }
-        if debugFrames, channels == 2 {
-            let lag = frontEnd.lag(0, 1, maxLagSamples: maxLagSamples)
-            print(nextFrame, attributor.crosstalkDelaySamples(from: 0, to: 1) ?? -1, attributor.crosstalkDelaySamples(from: 1, to: 0) ?? -1, levels.map { Int($0) }, candidate, own, lag.lagSamples, lag.coherence, attributor.crosstalkDB(from: 0, to: 1), attributor.crosstalkDB(from: 1, to: 0))
         }
         var ready = true
         for c in 0..<channels {
