@@ -18,7 +18,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     // Attribution with one microphone per person.
     /// A channel's own voice must stand this far above the crosstalk that the other active channels
     /// would explain.
-    public var crosstalkMarginDB: Double = 3
+    public var crosstalkMarginDB: Double = 2
     /// Crosstalk assumed before it has been measured (the quietest plausible leak: DOMAIN says 6-20 dB).
     public var assumedCrosstalkDB: Double = -6
     /// Largest inter-microphone delay searched by GCC-PHAT (about 3.4 m of path difference).

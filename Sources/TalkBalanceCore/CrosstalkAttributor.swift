@@ -18,7 +18,7 @@ public struct CrosstalkAttributor: Sendable {
     private static let binCount = 160   // -70 ... +10 dB
     /// Quantile of the learned leak levels used as the pair's crosstalk level: high enough to cover the
     /// spread of leaked speech, low enough that the few overlap frames learned by mistake do not matter.
-    private static let quantile = 0.8
+    private static let quantile = 0.65
     private static let recomputeEvery = 25
 
     private var histograms: [[UInt32]]      // [from * channelCount + to]
@@ -86,10 +86,12 @@ public struct CrosstalkAttributor: Sendable {
             return lags[b * n + a].map { ChannelLagValue(lagSamples: -$0.lagSamples, coherence: $0.coherence) }
         }
         for from in 0..<n {
-            // `from` must lead (or not be coherent with) every other measured channel.
+            // `from` must lead every other active channel.
             var leadsAll = true
             for other in 0..<n where other != from {
-                if let l = lag(from, other), l.coherence >= Self.minCoherence, l.lagSamples <= 0 { leadsAll = false; break }
+                // A measured pair must be coherent and led by `from`: an incoherent one may hide the
+                // true source, whose sound then reaches `from` and `to` as third-party crosstalk.
+                if let l = lag(from, other), l.coherence < Self.minCoherence || l.lagSamples <= 0 { leadsAll = false; break }
             }
             guard leadsAll else { continue }
             for to in 0..<n where to != from {

@@ -48,11 +48,25 @@ public final class SoundFileReader: AudioSource {
         }
         handle = h
         guard info.channels >= 1, info.samplerate > 0 else {
+            sf_close(h)
+            handle = nil
             throw InputError(kind: .unsupported, path: path, detail: "the file declares \(info.channels) channels at \(info.samplerate) Hz")
         }
         format = StreamFormat(sampleRate: Int(info.samplerate), channelCount: Int(info.channels))
-        declaredFrames = info.frames > 0 && info.frames < Int64(Int32.max) * 1024 ? Int(info.frames) : nil
+        // MPEG and Ogg frame counts are estimates (libsndfile's MP3 count runs a little high), so only
+        // other containers' counts are held against what can be read.
+        let major = info.format & Int32(SF_FORMAT_TYPEMASK)
+        let estimated = major == Int32(SF_FORMAT_MPEG) || major == Int32(SF_FORMAT_OGG)
+        declaredFrames = !estimated && info.frames > 0 && info.frames < Int64(Int32.max) * 1024 ? Int(info.frames) : nil
         formatName = Self.describe(info.format)
+        // A WAV cut short: libsndfile quietly shrinks its frame count to the bytes present, but logs
+        // "should be" against the header's data size.
+        var log = [CChar](repeating: 0, count: 4096)
+        sf_command(h, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        let logText = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if logText.split(separator: "\n").contains(where: { $0.contains("data") && $0.contains("should be") }) {
+            throw InputError(kind: .truncated, path: path, detail: "the file is truncated: its header promises more audio than the file holds")
+        }
         if info.frames == 0 {
             throw InputError(kind: .empty, path: path, detail: "the file holds no audio")
         }
