@@ -1,0 +1,1 @@
+"""Synthetic multi-mic conversation generator for TalkBalance fixtures (see tools/make-session)."""
