@@ -34,7 +34,9 @@ public struct ActivitySmoother: Sendable {
         if run >= minRunFrames {
             if openStart == nil { openStart = frame - minRunFrames + 1 }
             openLastActive = frame
-        } else if let start = openStart, frame - openLastActive > bridgeFrames {
+        } else if let start = openStart, (frame - run) - openLastActive > bridgeFrames {
+            // The pause is measured to the last inactive frame: a run that is still too short to count
+            // may yet become the speech that ends the pause.
             close(start: start)
         }
         frame += 1

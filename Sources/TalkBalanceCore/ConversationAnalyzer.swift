@@ -248,7 +248,8 @@ public struct ConversationAnalyzer: Sendable {
             if overlap > minOverlap && eligible && xLength <= minInterrupterSpeech && b == nil && !final {
                 return .wait   // not yet long enough to tell
             }
-            noteAttempt(x, of: h, at: a, overlap: overlap, length: xLength, eligible: eligible, successful: true)
+            // Successful when the holder gave way within the success window (DOMAIN: about 2 s).
+            noteAttempt(x, of: h, at: a, overlap: overlap, length: xLength, eligible: eligible, successful: overlap <= successWindow)
             takeFloor(x, at: a, previous: h)
             return .done
         }

@@ -18,8 +18,21 @@ public struct CrosstalkAttributor: Sendable {
     private static let binCount = 160   // -70 ... +10 dB
     /// Quantile of the learned leak levels used as the pair's crosstalk level: high enough to cover the
     /// spread of leaked speech, low enough that the few overlap frames learned by mistake do not matter.
-    private static let quantile = 0.65
+    private static let quantile = 0.8
     private static let recomputeEvery = 25
+    /// The estimate never sits more than this above the median leak: overlap frames learned by mistake
+    /// (both people talking, one path coherent) pile up above the true leak and must not drag it up.
+    private static let maxSpreadDB: Float = 3
+
+    private func quantileDB(_ index: Int, _ q: Double) -> Float {
+        let target = Int(Double(counts[index]) * q)
+        var seen = 0
+        for (bin, c) in histograms[index].enumerated() {
+            seen += Int(c)
+            if seen > target { return Self.lowestDB + (Float(bin) + 0.5) * Self.binDB }
+        }
+        return Self.lowestDB + Float(Self.binCount) * Self.binDB
+    }
 
     private var histograms: [[UInt32]]      // [from * channelCount + to]
     /// Per ordered pair: how often each lag (offset by `maxLag`) was seen in a coherent frame. The true
@@ -119,15 +132,9 @@ public struct CrosstalkAttributor: Sendable {
     private mutating func recompute() {
         sinceRecompute = 0
         for index in 0..<counts.count where counts[index] >= Self.minSamples {
-            let target = Int(Double(counts[index]) * Self.quantile)
-            var seen = 0
-            for (bin, c) in histograms[index].enumerated() {
-                seen += Int(c)
-                if seen > target {
-                    leakDB[index] = Self.lowestDB + (Float(bin) + 0.5) * Self.binDB
-                    break
-                }
-            }
+            let upper = quantileDB(index, Self.quantile)
+            let median = quantileDB(index, 0.5)
+            leakDB[index] = min(upper, median + Self.maxSpreadDB)
             // Keep counts bounded over a long session (and let the estimate follow slow changes).
             if counts[index] > 200_000 {
                 for b in 0..<Self.binCount { histograms[index][b] /= 2 }

@@ -21,7 +21,7 @@ public enum RTTM {
     /// Reads the SPEAKER lines (other record types and blank or `;;` comment lines are skipped).
     public static func parse(_ text: String) throws(ParseError) -> [LabeledSegment] {
         var out: [LabeledSegment] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
             let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard let kind = fields.first, !kind.hasPrefix(";;") else { continue }
             guard kind == "SPEAKER" else { continue }

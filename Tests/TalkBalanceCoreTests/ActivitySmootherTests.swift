@@ -125,12 +125,16 @@ private func reference(_ raw: [Bool], bridge: Int, minSpeech: Int, minRun: Int) 
         raw += Array(repeating: false, count: 20)
         let (out, _) = smooth(raw, bridge: 5, minSpeech: 5, minRun: 3)
         #expect(out == Array(repeating: false, count: raw.count))
-        // The same shape with runs of 3 is kept.
+    }
+
+    /// Runs of exactly `minRunFrames` are not blips: pauses between them of at most `bridgeFrames`
+    /// are bridged like any other.
+    @Test func runsOfMinRunLengthAreBridged() {
         var kept: [Bool] = []
         for _ in 0..<15 { kept += [true, true, true, false] }
         kept += Array(repeating: false, count: 20)
-        let (out2, _) = smooth(kept, bridge: 1, minSpeech: 5, minRun: 3)
-        #expect(out2.filter { $0 }.count == 15 * 4 - 1)
+        let (out, _) = smooth(kept, bridge: 1, minSpeech: 5, minRun: 3)
+        #expect(out == pattern([(true, 15 * 4 - 1), (false, 21)]))
     }
 
     @Test func speechRunningToTheEndIsFlushed() {

@@ -14,11 +14,28 @@ private func close(_ a: Double, _ b: Double, _ tol: Double = 1e-9) -> Bool { abs
         SPEAKER session 1 0.500 2.250 <NA> <NA> alice <NA> <NA>
 
         SPKR-INFO session 1 <NA> <NA> <NA> unknown alice <NA> <NA>
-        SPEAKER\tsession\t1\t3.000\t1.000\t<NA>\t<NA>\tbob\t<NA>\t<NA>\r
+        SPEAKER\tsession\t1\t3.000\t1.000\t<NA>\t<NA>\tbob\t<NA>\t<NA>
         SPEAKER session 1 10 0.5 <NA> <NA> alice
         """
         let segs = try RTTM.parse(text)
         #expect(segs == [seg("alice", 0.5, 2.75), seg("bob", 3, 4), seg("alice", 10, 10.5)])
+    }
+
+    /// Files written on Windows end lines with CR LF; every line must still be read.
+    @Test func parsesCRLFLineEndings() throws {
+        let text = ";; header\r\nSPEAKER f 1 0 1 <NA> <NA> A <NA> <NA>\r\nSPEAKER f 1 2 1.5 <NA> <NA> B <NA> <NA>\r\n"
+        let segs = try RTTM.parse(text)
+        #expect(segs == [seg("A", 0, 1), seg("B", 2, 3.5)])
+    }
+
+    @Test func crlfMalformedLineReportsItsLineNumber() {
+        let text = "SPEAKER f 1 0 1 <NA> <NA> A <NA> <NA>\r\nSPEAKER f 1 x 1 <NA> <NA> A <NA> <NA>\r\n"
+        do {
+            _ = try RTTM.parse(text)
+            Issue.record("malformed second line accepted")
+        } catch {
+            #expect(error.line == 2)
+        }
     }
 
     @Test func emptyTextGivesNoSegments() throws {
