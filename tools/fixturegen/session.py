@@ -212,7 +212,7 @@ def make(args):
 
 
 ATTRIBUTION = (
-    "Real voices from /work/shared/data/voices: CMU ARCTIC speakers aew and axb (BSD-style licence, "
+    "Real voices from ../shared/data/voices: CMU ARCTIC speakers aew and axb (BSD-style licence, "
     "notice kept; via LCAV/pyroomacoustics examples), LibriSpeech utterance 1088-134315-0000 "
     "(CC BY 4.0, via lhotse-speech/lhotse test fixtures), LJ Speech LJ002-0020/-0035 (public domain, "
     "via lhotse-speech/lhotse test fixtures). Clips were cut, gated, resampled, level-normalised, "
