@@ -206,7 +206,7 @@ public struct ConversationAnalyzer: Sendable {
             takeFloor(x, at: a, previous: nil)
             return .done
         }
-        guard let xRun = run(x, covering: a) ?? runs[x].first(where: { $0.start == a }) else { return .done }
+        guard let xRun = runs[x].last(where: { $0.start == a }) else { return .done }
         if x == h {
             if let e = lastEnd(x, atOrBefore: a), e < a { pauses += 1 }
             return .done

@@ -148,13 +148,12 @@ public final class SessionAnalyzer {
                 let frames = min(geometry.windowLength, max(1, nextFrameEnd - samplesFed))
                 zeros.withUnsafeBufferPointer { feed(UnsafeBufferPointer(rebasing: $0[0..<(format.channelCount * frames)])) }
             }
-            var tails = smoothers.indices.map { smoothers[$0].finish() }
+            let tails = smoothers.indices.map { smoothers[$0].finish() }
             let count = tails.map(\.count).min() ?? 0
             for k in 0..<count {
                 for c in tails.indices { finals[c] = tails[c][k] }
                 finals.withUnsafeBufferPointer { conversation.push($0) }
             }
-            tails.removeAll()
             conversation.finish()
         }
         return result()

@@ -108,7 +108,9 @@ struct Analyze: ParsableCommand {
         do {
             analyzer = try SessionAnalyzer(format: reader.format, config: thresholds.config, labels: names.map(parsedNames))
         } catch {
-            fail("\(file): \(error.description)", code: error == .labelCount(expected: reader.format.channelCount, got: names.map(parsedNames)?.count ?? 0) ? Exit.usage : Exit.dataError)
+            // A name count that does not fit the file is a usage error; anything else is about the audio.
+            if case .labelCount = error { fail("\(file): \(error.description)", code: Exit.usage) }
+            fail("\(file): \(error.description)", code: Exit.dataError)
         }
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1, totalFrames: reader.declaredFrames, sampleRate: reader.format.sampleRate)
         var block = AudioBlock(channelCount: reader.format.channelCount, capacityFrames: 8192)
