@@ -38,31 +38,20 @@ public enum Scoring {
         let ref = merged(reference), hyp = merged(hypothesis)
         let refLabels = Array(Set(ref.map(\.speaker))).sorted()
         let hypLabels = Array(Set(hyp.map(\.speaker))).sorted()
-        // Elementary intervals between all boundaries, minus collars.
-        var cuts = Set<Double>()
-        for s in ref + hyp { cuts.insert(s.start); cuts.insert(s.end) }
+        // Collars: ±collar around every boundary of every (merged) reference segment, left unscored.
         var excluded: [(Double, Double)] = []
+        var extraCuts: [Double] = []
         if collar > 0 {
             for s in ref {
                 excluded.append((s.start - collar, s.start + collar))
                 excluded.append((s.end - collar, s.end + collar))
-                cuts.insert(max(0, s.start - collar)); cuts.insert(s.start + collar)
-                cuts.insert(max(0, s.end - collar)); cuts.insert(s.end + collar)
+                extraCuts += [max(0, s.start - collar), s.start + collar, max(0, s.end - collar), s.end + collar]
             }
         }
-        let points = cuts.sorted()
         var overlap = Array(repeating: Array(repeating: 0.0, count: hypLabels.count), count: refLabels.count)
         var refSpeech = 0.0, missed = 0.0, falseAlarm = 0.0
         var pairs: [(ref: [Int], hyp: [Int], duration: Double)] = []
-        let refIndex = Dictionary(uniqueKeysWithValues: refLabels.enumerated().map { ($1, $0) })
-        let hypIndex = Dictionary(uniqueKeysWithValues: hypLabels.enumerated().map { ($1, $0) })
-        for k in 0..<max(0, points.count - 1) {
-            let a = points[k], b = points[k + 1], d = b - a
-            guard d > 0 else { continue }
-            let mid = (a + b) / 2
-            if excluded.contains(where: { mid > $0.0 && mid < $0.1 }) { continue }
-            let r = ref.filter { $0.start <= a && $0.end >= b }.map { refIndex[$0.speaker]! }
-            let h = hyp.filter { $0.start <= a && $0.end >= b }.map { hypIndex[$0.speaker]! }
+        sweep(ref: ref, hyp: hyp, refLabels: refLabels, hypLabels: hypLabels, extraCuts: extraCuts, excluded: excluded) { r, h, d in
             refSpeech += Double(r.count) * d
             missed += Double(max(0, r.count - h.count)) * d
             falseAlarm += Double(max(0, h.count - r.count)) * d
@@ -81,10 +70,111 @@ public enum Scoring {
                                 confusion: confusion, mapping: mapping)
     }
 
-    /// One-to-one assignment of rows to columns maximising the summed weight (exhaustive search with
-    /// pruning; speakers per session are few). Returns the column for each row, or nil.
+    /// Jaccard error rate as DIHARD II's dscore (`scorelib/metrics.py`, `jer`) defines it: per reference
+    /// speaker, 1 - |ref ∩ hyp| / |ref ∪ hyp| with the hypothesis speaker it is mapped to, 1 when it is
+    /// mapped to none; JER = the mean over reference speakers. The one-to-one mapping is dscore's: the
+    /// Hungarian assignment that *minimises the summed per-speaker Jaccard errors* (equivalently maximises
+    /// the summed Jaccard indices), not the maximal-intersection mapping DER uses, so the two mappings can
+    /// differ. Like dscore, no collar (dscore passes its collar to DER only) and overlap is scored; unlike
+    /// dscore, times are exact rather than counted on 10 ms frames. Edge cases as dscore: no reference and
+    /// no hypothesis speech 0; speech on one side only 1.
+    public static func jaccard(reference: [LabeledSegment], hypothesis: [LabeledSegment]) -> JaccardScore {
+        let ref = merged(reference), hyp = merged(hypothesis)
+        let refLabels = Array(Set(ref.map(\.speaker))).sorted()
+        let hypLabels = Array(Set(hyp.map(\.speaker))).sorted()
+        if refLabels.isEmpty { return JaccardScore(jer: hypLabels.isEmpty ? 0 : 1, bySpeaker: [:], mapping: [:]) }
+        if hypLabels.isEmpty {
+            return JaccardScore(jer: 1, bySpeaker: Dictionary(uniqueKeysWithValues: refLabels.map { ($0, 1.0) }), mapping: [:])
+        }
+        var refDur = Array(repeating: 0.0, count: refLabels.count), hypDur = Array(repeating: 0.0, count: hypLabels.count)
+        var inter = Array(repeating: Array(repeating: 0.0, count: hypLabels.count), count: refLabels.count)
+        sweep(ref: ref, hyp: hyp, refLabels: refLabels, hypLabels: hypLabels, extraCuts: [], excluded: []) { r, h, d in
+            for i in r { refDur[i] += d }
+            for j in h { hypDur[j] += d }
+            for i in r { for j in h { inter[i][j] += d } }
+        }
+        var index = inter   // Jaccard index per pair
+        for i in refLabels.indices {
+            for j in hypLabels.indices {
+                let union = refDur[i] + hypDur[j] - inter[i][j]
+                index[i][j] = union > 0 ? inter[i][j] / union : 0
+            }
+        }
+        let assignment = bestAssignment(index)
+        var bySpeaker: [String: Double] = [:], mapping: [String: String] = [:]
+        for (i, j) in assignment.enumerated() {
+            bySpeaker[refLabels[i]] = j.map { 1 - index[i][$0] } ?? 1
+            if let j, index[i][j] > 0 { mapping[hypLabels[j]] = refLabels[i] }
+        }
+        let jer = refLabels.reduce(0.0) { $0 + bySpeaker[$1]! } / Double(refLabels.count)
+        return JaccardScore(jer: jer, bySpeaker: bySpeaker, mapping: mapping)
+    }
+
+    /// Sweeps the sorted boundaries of the merged reference and hypothesis segments once (O(n log n)) and
+    /// calls `body` for every elementary interval of positive length outside `excluded` with the indices
+    /// of the reference and hypothesis speakers active throughout it and its length. `extraCuts` are
+    /// further boundaries (the collar edges).
+    static func sweep(ref: [LabeledSegment], hyp: [LabeledSegment], refLabels: [String], hypLabels: [String],
+                      extraCuts: [Double], excluded: [(Double, Double)],
+                      _ body: (_ ref: [Int], _ hyp: [Int], _ duration: Double) -> Void) {
+        let refIndex = Dictionary(uniqueKeysWithValues: refLabels.enumerated().map { ($1, $0) })
+        let hypIndex = Dictionary(uniqueKeysWithValues: hypLabels.enumerated().map { ($1, $0) })
+        // Boundary events: (time, isReference, speaker index, +1 start / -1 end).
+        var events: [(time: Double, isRef: Bool, index: Int, delta: Int)] = []
+        events.reserveCapacity(2 * (ref.count + hyp.count))
+        var cuts = extraCuts
+        for s in ref {
+            events.append((s.start, true, refIndex[s.speaker]!, 1)); events.append((s.end, true, refIndex[s.speaker]!, -1))
+            cuts.append(s.start); cuts.append(s.end)
+        }
+        for s in hyp {
+            events.append((s.start, false, hypIndex[s.speaker]!, 1)); events.append((s.end, false, hypIndex[s.speaker]!, -1))
+            cuts.append(s.start); cuts.append(s.end)
+        }
+        events.sort { $0.time < $1.time }
+        cuts.sort()
+        var points: [Double] = []
+        points.reserveCapacity(cuts.count)
+        for c in cuts where points.last != c { points.append(c) }
+        // The excluded ranges as a sorted union of open intervals.
+        var holes: [(Double, Double)] = []
+        for e in excluded.sorted(by: { $0.0 < $1.0 }) {
+            if let last = holes.last, e.0 <= last.1 { holes[holes.count - 1].1 = max(last.1, e.1) } else { holes.append(e) }
+        }
+        var refActive = Array(repeating: 0, count: refLabels.count), hypActive = Array(repeating: 0, count: hypLabels.count)
+        var e = 0, hole = 0
+        for k in 0..<max(0, points.count - 1) {
+            let a = points[k], b = points[k + 1], d = b - a
+            // Segments active on [a, b]: started at or before a, ending after a (so at or after b).
+            while e < events.count && events[e].time <= a {
+                let ev = events[e]
+                if ev.isRef { refActive[ev.index] += ev.delta } else { hypActive[ev.index] += ev.delta }
+                e += 1
+            }
+            guard d > 0 else { continue }
+            let mid = (a + b) / 2
+            while hole < holes.count && holes[hole].1 <= mid { hole += 1 }
+            if hole < holes.count && mid > holes[hole].0 && mid < holes[hole].1 { continue }
+            var r: [Int] = [], h: [Int] = []
+            for (i, n) in refActive.enumerated() where n > 0 { r.append(i) }
+            for (j, n) in hypActive.enumerated() where n > 0 { h.append(j) }
+            body(r, h, d)
+        }
+    }
+
+    /// One-to-one assignment of rows to columns maximising the summed weight (weights >= 0; a row may stay
+    /// unmapped, worth 0). Exhaustive search when the speakers are few, the Hungarian algorithm otherwise.
+    /// Returns the column for each row, or nil.
     static func bestAssignment(_ w: [[Double]]) -> [Int?] {
         let rows = w.count, cols = w.first?.count ?? 0
+        // Partial one-to-one assignments: sum over k of C(rows,k) P(cols,k); search exhaustively below ~50k.
+        var count = 0.0
+        var term = 1.0
+        for k in 0...min(rows, cols) {
+            if k > 0 { term *= Double(rows - k + 1) * Double(cols - k + 1) / Double(k) }
+            count += term
+        }
+        if count > 50_000 { return hungarian(w) }
         var best: [Int?] = Array(repeating: nil, count: rows)
         var bestScore = -1.0
         var current: [Int?] = Array(repeating: nil, count: rows)
@@ -103,6 +193,46 @@ public enum Scoring {
         }
         search(0, 0)
         return best
+    }
+
+    /// Maximum-weight assignment by the Hungarian algorithm (O(n^3)) on the square matrix padded with
+    /// zero weights; rows matched to padding, or with zero weight, are left unmapped.
+    static func hungarian(_ w: [[Double]]) -> [Int?] {
+        let rows = w.count, cols = w.first?.count ?? 0, n = max(rows, cols)
+        guard n > 0 else { return Array(repeating: nil, count: rows) }
+        let maxW = w.flatMap { $0 }.max() ?? 0
+        func cost(_ i: Int, _ j: Int) -> Double { i < rows && j < cols ? maxW - w[i][j] : maxW }
+        // e-maxx formulation, 1-based with a sentinel column 0.
+        var u = Array(repeating: 0.0, count: n + 1), v = Array(repeating: 0.0, count: n + 1)
+        var p = Array(repeating: 0, count: n + 1), way = Array(repeating: 0, count: n + 1)
+        for i in 1...n {
+            p[0] = i
+            var j0 = 0
+            var minv = Array(repeating: Double.infinity, count: n + 1)
+            var used = Array(repeating: false, count: n + 1)
+            repeat {
+                used[j0] = true
+                let i0 = p[j0]
+                var delta = Double.infinity, j1 = 0
+                for j in 1...n where !used[j] {
+                    let cur = cost(i0 - 1, j - 1) - u[i0] - v[j]
+                    if cur < minv[j] { minv[j] = cur; way[j] = j0 }
+                    if minv[j] < delta { delta = minv[j]; j1 = j }
+                }
+                for j in 0...n {
+                    if used[j] { u[p[j]] += delta; v[j] -= delta } else { minv[j] -= delta }
+                }
+                j0 = j1
+            } while p[j0] != 0
+            repeat {
+                let j1 = way[j0]
+                p[j0] = p[j1]
+                j0 = j1
+            } while j0 != 0
+        }
+        var out: [Int?] = Array(repeating: nil, count: rows)
+        for j in 1...n where p[j] - 1 < rows && j - 1 < cols && w[p[j] - 1][j - 1] > 0 { out[p[j] - 1] = j - 1 }
+        return out
     }
 
     /// Voice activity on 10 ms frames (speech = any speaker), precision/recall/F1 against the reference.
@@ -177,4 +307,14 @@ extension Scoring {
         return EventScore(truePositives: usedR.count, falsePositives: hypothesis.count - usedH.count,
                           falseNegatives: reference.count - usedR.count)
     }
+}
+
+/// Jaccard error rate (dscore's JER) and its parts.
+public struct JaccardScore: Sendable, Equatable {
+    /// Mean over reference speakers of 1 - Jaccard index with the mapped hypothesis speaker (0-1).
+    public var jer: Double
+    /// Reference label -> that speaker's Jaccard error (0-1).
+    public var bySpeaker: [String: Double]
+    /// Hypothesis label -> reference label, dscore's JER mapping (may differ from the DER mapping).
+    public var mapping: [String: String]
 }

@@ -15,7 +15,11 @@ public struct TruthFile: Decodable, Sendable {
     public var talkTime: [String: Double]?
 
     public static func load(path: String) throws -> TruthFile {
-        try JSONDecoder().decode(TruthFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        try decode(Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    public static func decode(_ data: Data) throws -> TruthFile {
+        try JSONDecoder().decode(TruthFile.self, from: data)
     }
 
     public func timedEvents(_ type: String) -> [TimedEvent] {

@@ -54,7 +54,8 @@ public struct JSONReport: Codable, Sendable, Equatable {
     public var channels: Int
     public var duration: Double
     /// How `share` is defined, stated in every report because tools differ on it.
-    public var shareDefinition = "talk time / sum of everyone's talk time; overlap counts for each person speaking; silence excluded"
+    public var shareDefinition = JSONReport.shareDefinitionText
+    static let shareDefinitionText = "talk time / sum of everyone's talk time; overlap counts for each person speaking; silence excluded"
     public var speakers: [Speaker]
     public var segments: [Segment]
     public var turns: [Segment]
@@ -64,8 +65,8 @@ public struct JSONReport: Codable, Sendable, Equatable {
     public var settings: AnalysisConfig
 
     public init(file: String, result r: SessionResult) {
-        func s(_ samples: Int) -> Double { (Double(samples) / Double(r.sampleRate) * 1000).rounded() / 1000 }
-        func round(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
+        func s(_ samples: Int) -> Double { Self.seconds(samples, rate: r.sampleRate) }
+        func round(_ v: Double) -> Double { Self.rounded(v) }
         let labels = r.speakers.map(\.label)
         self.file = file
         sampleRate = r.sampleRate
@@ -94,6 +95,11 @@ public struct JSONReport: Codable, Sendable, Equatable {
                         overlap: s(r.overlapSamples), pauses: r.pauseCount, gaps: r.gapCount)
         settings = r.config
     }
+
+    /// Seconds, rounded to the millisecond: how every time in the report is written.
+    static func seconds(_ samples: Int, rate: Int) -> Double { (Double(samples) / Double(rate) * 1000).rounded() / 1000 }
+    /// Shares, rounded to four decimals.
+    static func rounded(_ share: Double) -> Double { (share * 10000).rounded() / 10000 }
 
     public func encoded() -> Data {
         let encoder = JSONEncoder()

@@ -15,12 +15,21 @@ public struct ReportRenderer: Sendable {
         self.result = result
     }
 
+    /// The whole report in memory (small reports, tests). The command line streams with `write`.
     public func render(_ format: ReportFormat) -> Data {
+        var data = Data()
+        write(format) { data.append(contentsOf: $0.utf8) }
+        return data
+    }
+
+    /// Renders piece by piece: `emit` receives consecutive pieces of the report, so a long session's
+    /// report never has to exist whole in memory.
+    public func write(_ format: ReportFormat, to emit: (String) -> Void) {
         switch format {
-        case .json: return JSONReport(file: file, result: result).encoded() + Data("\n".utf8)
-        case .text: return Data(text().utf8)
-        case .rttm: return Data(rttm().utf8)
-        case .csv: return Data(csv().utf8)
+        case .json: StreamingJSON(file: file, result: result).write(to: emit)
+        case .text: emit(text())
+        case .rttm: writeRTTM(to: emit)
+        case .csv: writeCSV(to: emit)
         }
     }
 
@@ -28,34 +37,52 @@ public struct ReportRenderer: Sendable {
     private func sec(_ samples: Int) -> Double { Double(samples) / Double(result.sampleRate) }
 
     /// NIST RTTM: `SPEAKER <file> 1 <start> <duration> <NA> <NA> <name> <NA> <NA>`, one line a segment.
-    public func rttm() -> String {
-        let uri = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent.replacingOccurrences(of: " ", with: "_")
-        return result.segments.map {
-            let name = labels[$0.speaker].replacingOccurrences(of: " ", with: "_")
-            return String(format: "SPEAKER %@ 1 %.3f %.3f <NA> <NA> %@ <NA> <NA>\n", uri, sec($0.startSample), sec($0.endSample - $0.startSample), name)
-        }.joined()
+    public func rttm() -> String { collect(writeRTTM) }
+    /// One row per segment and per event: `kind,start,end,speaker,target,detail`.
+    public func csv() -> String { collect(writeCSV) }
+
+    private func collect(_ body: ((String) -> Void) -> Void) -> String {
+        var out = ""
+        body { out += $0 }
+        return out
     }
 
-    /// One row per segment and per event: `kind,start,end,speaker,target,detail`.
-    public func csv() -> String {
+    private func writeRTTM(to emit: (String) -> Void) {
+        let uri = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent.replacingOccurrences(of: " ", with: "_")
+        let names = labels.map { $0.replacingOccurrences(of: " ", with: "_") }
+        for s in result.segments {
+            emit(String(format: "SPEAKER %@ 1 %.3f %.3f <NA> <NA> %@ <NA> <NA>\n", uri, sec(s.startSample), sec(s.endSample - s.startSample), names[s.speaker]))
+        }
+    }
+
+    private func writeCSV(to emit: (String) -> Void) {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        var rows = ["kind,start,end,speaker,target,detail"]
-        var items: [(Int, String)] = result.segments.map {
-            ($0.startSample, String(format: "segment,%.3f,%.3f,%@,,", sec($0.startSample), sec($0.endSample), field(labels[$0.speaker])))
+        let labels = self.labels
+        emit("kind,start,end,speaker,target,detail\n")
+        func segmentRow(_ s: SpeechSegment) -> String {
+            String(format: "segment,%.3f,%.3f,%@,,\n", sec(s.startSample), sec(s.endSample), field(labels[s.speaker]))
         }
-        for e in result.events {
+        func eventRow(_ e: ConversationEvent) -> String {
             var detail = ""
             if let ok = e.successful { detail = ok ? "successful" : "unsuccessful" }
             if let share = e.share { detail = String(format: "share %.2f", share) }
             if let who = e.speakers { detail = who.map { labels[$0] }.joined(separator: "+") }
-            items.append((e.startSample, String(format: "%@,%.3f,%.3f,%@,%@,%@", e.kind.rawValue, sec(e.startSample),
-                                                 sec(e.startSample + e.durationSamples), field(e.by.map { labels[$0] } ?? ""),
-                                                 field(e.of.map { labels[$0] } ?? ""), field(detail))))
+            return String(format: "%@,%.3f,%.3f,%@,%@,%@\n", e.kind.rawValue, sec(e.startSample),
+                          sec(e.startSample + e.durationSamples), field(e.by.map { labels[$0] } ?? ""),
+                          field(e.of.map { labels[$0] } ?? ""), field(detail))
         }
-        rows += items.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1)
-        return rows.joined(separator: "\n") + "\n"
+        // Both lists are in time order: merge them, segments first at equal times.
+        var i = 0, j = 0
+        let segments = result.segments, events = result.events
+        while i < segments.count || j < events.count {
+            if j == events.count || (i < segments.count && segments[i].startSample <= events[j].startSample) {
+                emit(segmentRow(segments[i])); i += 1
+            } else {
+                emit(eventRow(events[j])); j += 1
+            }
+        }
     }
 
     /// The human summary.

@@ -126,14 +126,39 @@ struct Analyze: ParsableCommand {
         }
         progress.clear()
         let result = analyzer.finish()
-        let data = ReportRenderer(file: file, result: result).render(format)
+        let renderer = ReportRenderer(file: file, result: result)
         if let output {
-            do { try SafeOutput.write(data, to: output, overwrite: force) } catch {
+            do {
+                let out = try SafeOutputFile(path: output, overwrite: force)
+                var failure: OutputError? = nil
+                renderer.write(format, buffered: 1 << 16) { chunk in
+                    guard failure == nil else { return }
+                    do { try out.write(chunk) } catch { failure = error as? OutputError }
+                }
+                if let failure { throw failure }
+                try out.commit()
+            } catch let error as OutputError {
                 fail(error.description, code: error.kind == .writeFailed ? Exit.ioError : Exit.cannotCreate)
             }
         } else {
-            FileHandle.standardOutput.write(data)
+            renderer.write(format, buffered: 1 << 16) { FileHandle.standardOutput.write($0) }
         }
+    }
+}
+
+extension ReportRenderer {
+    /// Streams the report in chunks of about `bytes` bytes.
+    func write(_ format: ReportFormat, buffered bytes: Int, to sink: (Data) -> Void) {
+        var buffer = Data()
+        buffer.reserveCapacity(bytes + 4096)
+        write(format) { piece in
+            buffer.append(contentsOf: piece.utf8)
+            if buffer.count >= bytes {
+                sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        if !buffer.isEmpty { sink(buffer) }
     }
 }
 

@@ -8,7 +8,9 @@ struct Evaluate: ParsableCommand {
         discussion: """
         HYP is an RTTM file or a TalkBalance JSON report. DER follows NIST md-eval: same-speaker segments \
         merged, overlap scored, best one-to-one label mapping; --collar leaves ±C s around each reference \
-        boundary unscored (0 = strict). Event scores need --truth (the events file tools/make-session writes) \
+        boundary unscored (0 = strict). JER is dscore's Jaccard error rate (mean over reference speakers of \
+        1 - |ref ∩ hyp| / |ref ∪ hyp| under the mapping minimising it; no collar). Inputs may be pipes \
+        (e.g. <(...)). Event scores need --truth (the events file tools/make-session writes) \
         and a JSON report: an event matches when the same people are involved within ±1 s.
         """
     )
@@ -31,19 +33,34 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        /// Reads a whole file through a FileHandle, so pipes and process substitution (`<(...)`, which
+        /// gives /dev/fd/N) work as well as regular files. Fails with one sentence otherwise.
+        func readData(_ path: String) -> Data {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                fail("\(path): no such file", code: Exit.noInput)
+            }
+            if isDirectory.boolValue { fail("\(path): is a directory, not a file", code: Exit.noInput) }
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                fail("\(path): cannot be opened (permission denied?)", code: Exit.noInput)
+            }
+            defer { try? handle.close() }
+            do { return try handle.readToEnd() ?? Data() } catch { fail("\(path): reading failed (\(error.localizedDescription))", code: Exit.ioError) }
+        }
         func read(_ path: String) -> String {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                fail("\(path): cannot be read", code: FileManager.default.fileExists(atPath: path) ? Exit.dataError : Exit.noInput)
+            guard let text = String(data: readData(path), encoding: .utf8) else {
+                fail("\(path): not a text file (not valid UTF-8)", code: Exit.dataError)
             }
             return text
         }
         let refText = read(reference)
         let ref: [LabeledSegment]
         do { ref = try RTTM.parse(refText) } catch { fail("\(reference): not a valid RTTM file (\(error))", code: Exit.dataError) }
+        if ref.isEmpty { fail("\(reference): not a usable reference (no SPEAKER lines)", code: Exit.dataError) }
         let hypText = read(hypothesis)
         var hyp: [LabeledSegment]
         var report: ReportFile? = nil
-        if hypText.trimmingCharacters(in: .whitespaces).hasPrefix("{") {
+        if hypText.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
             guard let r = try? JSONDecoder().decode(ReportFile.self, from: Data(hypText.utf8)) else {
                 fail("\(hypothesis): not a TalkBalance JSON report", code: Exit.dataError)
             }
@@ -55,6 +72,7 @@ struct Evaluate: ParsableCommand {
         let duration = max(report?.duration ?? 0, (ref + hyp).map(\.end).max() ?? 0)
         let strict = Scoring.diarization(reference: ref, hypothesis: hyp, collar: collar)
         let lenient = Scoring.diarization(reference: ref, hypothesis: hyp, collar: 0.25)
+        let jaccard = Scoring.jaccard(reference: ref, hypothesis: hyp)
         let vad = Scoring.voiceActivity(reference: ref, hypothesis: hyp, duration: duration)
         let refTalk = Scoring.talkTime(ref), hypTalk = Scoring.talkTime(hyp)
         var talk: [(String, Double, Double)] = []
@@ -65,7 +83,7 @@ struct Evaluate: ParsableCommand {
         var eventScores: [(String, EventScore)] = []
         if let truth {
             let t: TruthFile
-            do { t = try TruthFile.load(path: truth) } catch { fail("\(truth): not a ground-truth events file", code: Exit.dataError) }
+            do { t = try TruthFile.decode(readData(truth)) } catch { fail("\(truth): not a ground-truth events file (JSON with speakers and events)", code: Exit.dataError) }
             guard let report else { fail("\(hypothesis): event scores need a TalkBalance JSON report, not RTTM", code: Exit.usage) }
             // Map hypothesis labels to reference labels for event matching.
             func mapped(_ e: [TimedEvent]) -> [TimedEvent] {
@@ -82,6 +100,8 @@ struct Evaluate: ParsableCommand {
                 "falseAlarm": strict.falseAlarm / max(strict.referenceSpeech, 1e-9),
                 "confusion": strict.confusion / max(strict.referenceSpeech, 1e-9),
                 "collar": collar, "der025": lenient.der, "referenceSpeech": strict.referenceSpeech,
+                "missSeconds": strict.missed, "falseAlarmSeconds": strict.falseAlarm, "confusionSeconds": strict.confusion,
+                "jer": jaccard.jer, "jerBySpeaker": jaccard.bySpeaker, "jerMapping": jaccard.mapping,
                 "vadPrecision": vad.precision, "vadRecall": vad.recall, "vadF1": vad.f1,
                 "vadMissedSeconds": vad.missedSeconds, "vadFalseAlarmSeconds": vad.falseAlarmSeconds,
                 "mapping": strict.mapping,
@@ -100,6 +120,7 @@ struct Evaluate: ParsableCommand {
                              100 * strict.der, 100 * strict.missed / max(strict.referenceSpeech, 1e-9),
                              100 * strict.falseAlarm / max(strict.referenceSpeech, 1e-9),
                              100 * strict.confusion / max(strict.referenceSpeech, 1e-9), collar, 100 * lenient.der)
+            out += String(format: "JER %.2f%% (Jaccard error rate as dscore: mean over reference speakers, no collar)\n", 100 * jaccard.jer)
             out += String(format: "Voice activity (10 ms frames): precision %.3f, recall %.3f, F1 %.3f\n", vad.precision, vad.recall, vad.f1)
             for (label, r, h) in talk {
                 out += String(format: "Talk time %@: reference %.2f s, analysis %.2f s, error %+.1f%%\n", label, r, h, r > 0 ? 100 * (h - r) / r : 0)
