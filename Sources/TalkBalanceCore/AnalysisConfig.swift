@@ -8,6 +8,9 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     public var holdAboveNoiseDB: Double = 3
     /// Frames quieter than this (dBFS, speech band) are never speech, whatever the noise floor.
     public var absoluteFloorDB: Double = -70
+    /// Speech lies within this many dB of the channel's recent loudest level; quieter sound (room noise,
+    /// reverberation, distant voices) is not counted, however far above the noise floor it is.
+    public var speechDynamicRangeDB: Double = 40
     /// Shortest speech segment kept (0.15 s keeps "yes"/"okay" replies and backchannels).
     public var minSpeechSeconds: Double = 0.15
     /// Pauses shorter than this inside one person's speech are bridged (DOMAIN: 0.2-0.3 s).
@@ -71,6 +74,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
         guard absoluteFloorDB.isFinite, absoluteFloorDB >= -120, absoluteFloorDB <= 0 else {
             throw Invalid(option: "--vad-floor-db", reason: "must be between -120 and 0 dBFS (got \(formatted(absoluteFloorDB)))")
         }
+        try positive(speechDynamicRangeDB, "--dynamic-range-db", max: 120)
         try positive(minSpeechSeconds, "--min-speech", max: 5)
         try nonNegative(bridgePauseSeconds, "--bridge-pause", max: 5)
         try positive(noiseMemorySeconds, "--noise-memory", max: 120)

@@ -26,7 +26,14 @@ public final class SessionAnalyzer {
     private var smoothers: [ActivitySmoother]
     public private(set) var conversation: ConversationAnalyzer
 
-    private let onset: Float, hold: Float, absoluteFloor: Float
+    private let onset: Float, hold: Float, absoluteFloor: Float, dynamicRange: Float, peakReleasePerFrame: Float
+    private var smoothedPower: [Float]
+    private var noiseFloors: [Float]
+    private var speechPeaks: [Float]
+    /// Weight of the previous smoothed power per 10 ms frame (a time constant of about 30 ms).
+    private static let floorSmoothing: Float = 0.7
+    /// The speech peak falls by this many dB a second when nobody is louder.
+    private static let peakReleaseDBPerSecond: Float = 1
     private let maxLagSamples: Int
 
     // Framing: each channel's recent samples, written twice (at i and i + capacity) so any window
@@ -86,6 +93,11 @@ public final class SessionAnalyzer {
         onset = Float(config.onsetAboveNoiseDB)
         hold = Float(config.holdAboveNoiseDB)
         absoluteFloor = Float(config.absoluteFloorDB)
+        dynamicRange = Float(config.speechDynamicRangeDB)
+        peakReleasePerFrame = Self.peakReleaseDBPerSecond / Float(framesPerSecond)
+        smoothedPower = Array(repeating: -1, count: channels)
+        noiseFloors = Array(repeating: FrameFeatures.floorDB, count: channels)
+        speechPeaks = Array(repeating: FrameFeatures.floorDB, count: channels)
         maxLagSamples = Int(config.maxMicDelaySeconds * Double(format.sampleRate))
         var capacity = 1
         while capacity < 2 * geometry.windowLength { capacity *= 2 }
@@ -173,12 +185,24 @@ public final class SessionAnalyzer {
                 let window = UnsafeBufferPointer(rebasing: r[(c * 2 * ringCapacity + pos)..<(c * 2 * ringCapacity + pos + n)])
                 let features = frontEnd.analyze(channel: c, samples: window)
                 let level = features.energyDB
-                let floor = floors[c].update(levelDB: level)
+                // The floor tracks the minimum of a smoothed level (Martin's smoothed periodogram): a
+                // raw minimum sits far below the mean of fluctuating room noise. Digital silence (a
+                // file's lead-in, a muted input) says nothing about the noise and is skipped.
+                if level > FrameFeatures.floorDB + 20 {
+                    let power = powf(10, level / 10)
+                    smoothedPower[c] = smoothedPower[c] < 0 ? power : Self.floorSmoothing * smoothedPower[c] + (1 - Self.floorSmoothing) * power
+                    noiseFloors[c] = floors[c].update(levelDB: 10 * log10f(smoothedPower[c]))
+                }
+                let floor = noiseFloors[c]
+                // Speech stays within a dynamic range of the channel's recent loudest level (a peak that
+                // falls slowly): room noise and reverberation far below the talkers are not speech.
+                speechPeaks[c] = max(level, speechPeaks[c] - peakReleasePerFrame)
                 // Level with the noise floor's power taken out, so crosstalk that sinks into the noise
                 // does not look louder, relative to its source, than it is.
                 let excess = powf(10, level / 10) - powf(10, floor / 10)
                 levels[c] = excess > 1e-12 ? 10 * log10f(excess) : FrameFeatures.floorDB
                 candidate[c] = level > absoluteFloor && level > floor + (candidate[c] ? hold : onset)
+                    && level > speechPeaks[c] - dynamicRange
             }
         }
         if channels > 1 {

@@ -18,6 +18,8 @@ struct ThresholdOptions: ParsableArguments {
     var holdDB: Double = AnalysisConfig().holdAboveNoiseDB
     @Option(name: .customLong("vad-floor-db"), help: "Never speech below this level, dBFS.")
     var floorDB: Double = AnalysisConfig().absoluteFloorDB
+    @Option(name: .customLong("dynamic-range-db"), help: "Speech lies within this many dB of the channel's recent loudest level.")
+    var dynamicRange: Double = AnalysisConfig().speechDynamicRangeDB
     @Option(name: .customLong("crosstalk-margin-db"), help: "Own voice must exceed the crosstalk other mics explain by this much, dB.")
     var crosstalkMargin: Double = AnalysisConfig().crosstalkMarginDB
     @Option(name: .customLong("backchannel-max"), help: "Longest listener reply counted as a backchannel, seconds.")
@@ -42,6 +44,7 @@ struct ThresholdOptions: ParsableArguments {
         c.onsetAboveNoiseDB = onsetDB
         c.holdAboveNoiseDB = holdDB
         c.absoluteFloorDB = floorDB
+        c.speechDynamicRangeDB = dynamicRange
         c.crosstalkMarginDB = crosstalkMargin
         c.backchannelMaxSeconds = backchannelMax
         c.interruptionMinOverlapSeconds = interruptionOverlap
