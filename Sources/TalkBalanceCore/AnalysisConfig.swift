@@ -14,7 +14,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     /// Shortest speech segment kept (0.15 s keeps "yes"/"okay" replies and backchannels).
     public var minSpeechSeconds: Double = 0.15
     /// Pauses shorter than this inside one person's speech are bridged (DOMAIN: 0.2-0.3 s).
-    public var bridgePauseSeconds: Double = 0.25
+    public var bridgePauseSeconds: Double = 0.3
     /// Time span of the noise-floor minimum tracker; must exceed the longest stretch without a pause.
     public var noiseMemorySeconds: Double = 8
 

@@ -44,9 +44,8 @@ struct HeldOutAccuracyTests {
         #expect(s.backchannelsCalledInterruptions == 0)
     }
 
-    /// The hardest case the issue names: crosstalk down to -6 dB, one mic 10 dB low, 15 dB SNR.
-    /// Measured, not yet at the 5% target (see docs/ACCURACY.md): this pins today's level so it cannot
-    /// silently get worse.
+    /// The hardest case the issue names: crosstalk down to -6 dB, one mic 10 dB low, 15 dB SNR. These
+    /// seeds meet the issue's targets; other seeds of the same conditions do not all (docs/ACCURACY.md).
     @Test("strong crosstalk, a mic 10 dB low, 15 dB SNR", arguments: [
         ("hard-e2", ["--seed", "521", "--voices", "espeak", "--speakers", "2"]),
         ("hard-r2", ["--seed", "523", "--voices", "real", "--speakers", "2"]),
@@ -56,9 +55,9 @@ struct HeldOutAccuracyTests {
         let session = try TruthSession.generate(name: name, arguments: args + ["--duration", "60", "--crosstalk-db", "-6,-20",
                                                                                "--low-mic-db", "10", "--snr-db", "15"])
         let s = try analyseAndScore(session)
-        #expect(s.worstTalkTimeErrorPercent <= 15, "\(name): talk time \(s.talk)")
-        #expect(s.der.der < 0.12, "\(name): DER \(s.der.der)")
-        #expect(s.interruptions.recall >= 0.5, "\(name): \(s.interruptions)")
+        #expect(s.worstTalkTimeErrorPercent <= 5, "\(name): talk time \(s.talk)")
+        #expect(s.der.der < 0.06, "\(name): DER \(s.der.der)")
+        #expect(s.interruptions.falseNegatives == 0, "\(name): \(s.interruptions)")
         #expect(s.backchannelsCalledInterruptions == 0)
     }
 }
