@@ -41,6 +41,11 @@ public struct ConversationAnalyzer: Sendable {
     private var gaps = 0
     private var latencies: [[Int]]
 
+    private var sender: Int? = nil
+    private var senderChanges: [(frame: Int, sender: Int?)] = []
+    private var sendingFrames: [Int]
+    private var receivingFrames: [Int]
+
     private var window: SlidingShare
     private var flagged: [Bool]
 
@@ -72,6 +77,8 @@ public struct ConversationAnalyzer: Sendable {
         overlapFrames = Array(repeating: 0, count: speakerCount)
         latencies = Array(repeating: [], count: speakerCount)
         flagged = Array(repeating: false, count: speakerCount)
+        sendingFrames = Array(repeating: 0, count: speakerCount)
+        receivingFrames = Array(repeating: 0, count: speakerCount)
         window = SlidingShare(speakerCount: speakerCount, bucketFrames: max(1, Int(framesPerSecond.rounded())),
                               bucketCount: max(1, Int(config.windowSeconds.rounded())))
     }
@@ -91,16 +98,26 @@ public struct ConversationAnalyzer: Sendable {
         return events[drained...]
     }
 
+    /// From frame `frame` on, `person` is the Imago sender (nil: nobody). Changes must come in order.
+    public mutating func setSender(_ person: Int?, fromFrame frame: Int) {
+        senderChanges.append((max(frame, senderChanges.last?.frame ?? 0), person))
+    }
+
     /// Pushes the final activity of the next frame (one flag per speaker).
     public mutating func push(_ active: UnsafeBufferPointer<Bool>) {
         precondition(active.count == speakerCount)
         let f = now
+        while let change = senderChanges.first, change.frame <= f {
+            sender = change.sender
+            senderChanges.removeFirst()
+        }
         var activeCount = 0
         for s in 0..<speakerCount {
             let wasOpen = runs[s].last.map { $0.end == nil } ?? false
             if active[s] {
                 activeCount += 1
                 talkFrames[s] += 1
+                if let sender { if sender == s { sendingFrames[s] += 1 } else { receivingFrames[s] += 1 } }
                 if !wasOpen {
                     runs[s].append(Run(start: f, end: nil))
                     pending.append((s, f))
@@ -145,7 +162,8 @@ public struct ConversationAnalyzer: Sendable {
                 backchannels: events.filter { $0.kind == .backchannel && $0.by == s }.count,
                 backchannelsReceived: events.filter { $0.kind == .backchannel && $0.of == s }.count,
                 overlapSamples: overlapFrames[s] * hopSamples,
-                meanResponseLatencySamples: lat.isEmpty ? nil : lat.reduce(0, +) / lat.count * hopSamples)
+                meanResponseLatencySamples: lat.isEmpty ? nil : lat.reduce(0, +) * hopSamples / lat.count,
+                sendingSamples: sendingFrames[s] * hopSamples, receivingSamples: receivingFrames[s] * hopSamples)
         }
     }
 

@@ -23,6 +23,8 @@ public final class SessionAnalyzer {
     private var finals: [Bool]
     private var attributor: CrosstalkAttributor
     private var pairLags: [ChannelLagValue?]
+    private var lastOwnFrame: [Int]
+    private let bridgeFrames: Int
     private var smoothers: [ActivitySmoother]
     public private(set) var conversation: ConversationAnalyzer
 
@@ -82,10 +84,12 @@ public final class SessionAnalyzer {
         own = Array(repeating: false, count: channels)
         finals = Array(repeating: false, count: channels)
         pairLags = Array(repeating: nil, count: channels * channels)
+        lastOwnFrame = Array(repeating: Int.min / 2, count: channels)
         attributor = CrosstalkAttributor(channelCount: channels, assumedCrosstalkDB: config.assumedCrosstalkDB,
                                          marginDB: config.crosstalkMarginDB,
                                          maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)))
         let bridge = Int((config.bridgePauseSeconds * framesPerSecond).rounded())
+        bridgeFrames = bridge
         let minSpeech = max(1, Int((config.minSpeechSeconds * framesPerSecond).rounded()))
         smoothers = Array(repeating: ActivitySmoother(bridgeFrames: bridge, minSpeechFrames: minSpeech), count: channels)
         conversation = ConversationAnalyzer(speakerCount: channels, hopSamples: geometry.hopLength,
@@ -109,8 +113,48 @@ public final class SessionAnalyzer {
     public var samplesProcessed: Int { samplesFed }
     /// Latency of final decisions (framing look-ahead plus activity smoothing), in samples.
     public var decisionLatencySamples: Int { geometry.lookaheadSamples + (smoothers[0].delayFrames) * geometry.hopLength }
-    /// Raw (unsmoothed, immediate) own-voice decision per channel for the latest frame: "speaking now".
-    public var speakingNow: [Bool] { own }
+    /// Who is speaking now: own voice within the last bridge time (immediate, not smoothed).
+    public var speakingNow: [Bool] { lastOwnFrame.map { nextFrame - $0 <= bridgeFrames + 1 } }
+    public private(set) var marks: [Mark] = []
+
+    /// Records a mark at the current position of the stream (the live meter's `s` and `m` keys).
+    /// A sender mark also splits talk time by Imago role from that sample on.
+    public func mark(_ kind: Mark.Kind, person: Int? = nil) {
+        precondition(person.map { $0 >= 0 && $0 < format.channelCount } ?? true)
+        marks.append(Mark(kind: kind, sample: samplesFed, person: person))
+        if kind == .sender { conversation.setSender(person, fromFrame: samplesFed / geometry.hopLength) }
+    }
+
+    /// What the live meter shows now. `cueSeconds`: how long a flag stays on screen.
+    public func liveState(cueSeconds: Double = 10, lostSeconds: Double = 0) -> LiveState {
+        let rate = Double(format.sampleRate)
+        let window = conversation.windowTalkSamples
+        let windowTotal = window.reduce(0, +)
+        let talk = (0..<format.channelCount).map { conversation.talkSamples($0) }
+        let talkTotal = talk.reduce(0, +)
+        let now = speakingNow
+        let people = (0..<format.channelCount).map { c in
+            LiveState.Person(label: labels[c], speakingNow: now[c],
+                             windowShare: windowTotal > 0 ? Double(window[c]) / Double(windowTotal) : 0,
+                             sessionShare: talkTotal > 0 ? Double(talk[c]) / Double(talkTotal) : 0,
+                             talkSeconds: Double(talk[c]) / rate)
+        }
+        let turnSeconds = geometry.seconds(frames: conversation.currentTurnFrames)
+        var cue: LiveState.Cue? = nil
+        if let holder = conversation.floorHolder, turnSeconds > config.monologueSeconds {
+            cue = .monologue(person: labels[holder], seconds: turnSeconds)
+        } else if let e = conversation.events.last(where: { $0.kind == .interruption || $0.kind == .imbalance }),
+                  Double(samplesFed - e.startSample) / rate <= cueSeconds + Double(decisionLatencySamples) / rate + config.interruptionSuccessSeconds {
+            switch e.kind {
+            case .interruption: cue = .interruption(by: labels[e.by!], of: labels[e.of!])
+            default: cue = .imbalance(person: labels[e.by!], share: e.share ?? 0)
+            }
+        }
+        let sender = marks.last(where: { $0.kind == .sender })?.person.map { labels[$0] }
+        return LiveState(people: people, elapsedSeconds: Double(samplesFed) / rate, windowSeconds: config.windowSeconds,
+                         floorHolder: conversation.floorHolder.map { labels[$0] }, turnSeconds: turnSeconds, cue: cue,
+                         sender: sender, bookmarks: marks.filter { $0.kind == .bookmark }.count, lostSeconds: lostSeconds)
+    }
 
     public func process(_ block: AudioBlock) {
         block.samples.withUnsafeBufferPointer { process(interleaved: UnsafeBufferPointer(rebasing: $0[0..<(block.frameCount * block.channelCount)])) }
@@ -226,6 +270,7 @@ public final class SessionAnalyzer {
         } else {
             own[0] = candidate[0]
         }
+        for c in 0..<channels where own[c] { lastOwnFrame[c] = nextFrame }
         var ready = true
         for c in 0..<channels {
             if let decision = smoothers[c].push(own[c]) { finals[c] = decision } else { ready = false }
@@ -244,7 +289,7 @@ public final class SessionAnalyzer {
         return SessionResult(
             sampleRate: format.sampleRate, channelCount: format.channelCount, durationSamples: endSample,
             speakers: conversation.summaries(labels: labels), segments: segments, turns: conversation.turns,
-            events: conversation.events, balance: conversation.balance,
+            events: conversation.events, balance: conversation.balance, marks: marks,
             silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
             pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
     }

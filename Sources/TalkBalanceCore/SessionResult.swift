@@ -53,6 +53,20 @@ public struct ConversationEvent: Sendable, Equatable, Codable {
     }
 }
 
+/// A mark the facilitator made during a live session: a change of Imago sender (`person`, nil when
+/// nobody is sending) or a bookmark for later review.
+public struct Mark: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case sender, bookmark }
+    public var kind: Kind
+    public var sample: Int
+    public var person: Int?
+    public init(kind: Kind, sample: Int, person: Int? = nil) {
+        self.kind = kind
+        self.sample = sample
+        self.person = person
+    }
+}
+
 /// Each person's share of the talk in the sliding window ending at `endSample`.
 public struct BalanceSnapshot: Sendable, Equatable, Codable {
     public var endSample: Int
@@ -76,6 +90,10 @@ public struct SpeakerSummary: Sendable, Equatable, Codable {
     public var backchannelsReceived: Int
     public var overlapSamples: Int
     public var meanResponseLatencySamples: Int?
+    /// Talk while this person was marked as the Imago sender (0 without sender marks).
+    public var sendingSamples: Int
+    /// Talk while someone else was marked as the sender (re-voicing, mirroring, intrusions).
+    public var receivingSamples: Int
 }
 
 /// Everything an analysis found: the one input every report renders.
@@ -88,6 +106,7 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public var turns: [Turn]
     public var events: [ConversationEvent]
     public var balance: [BalanceSnapshot]
+    public var marks: [Mark]
     public var silenceSamples: Int
     public var overlapSamples: Int
     public var pauseCount: Int

@@ -19,6 +19,15 @@ public struct JSONReport: Codable, Sendable, Equatable {
         public var backchannelsReceived: Int
         public var overlapTime: Double
         public var meanResponseLatency: Double?
+        /// Talk while marked as the Imago sender / while someone else was (0 without sender marks).
+        public var sendingTime: Double
+        public var receivingTime: Double
+    }
+    public struct Mark: Codable, Sendable, Equatable {
+        /// `sender` (a change of Imago sender; `person` absent when nobody is sending) or `bookmark`.
+        public var type: String
+        public var time: Double
+        public var person: String?
     }
     public struct Segment: Codable, Sendable, Equatable {
         public var speaker: String
@@ -61,6 +70,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
     public var turns: [Segment]
     public var events: [Event]
     public var balance: [Balance]
+    public var marks: [Mark]
     public var totals: Totals
     public var settings: AnalysisConfig
 
@@ -78,7 +88,8 @@ public struct JSONReport: Codable, Sendable, Equatable {
                     interruptionsMade: $0.interruptionsMade, interruptionsSuffered: $0.interruptionsSuffered,
                     successfulInterruptionsMade: $0.successfulInterruptionsMade, backchannels: $0.backchannels,
                     backchannelsReceived: $0.backchannelsReceived, overlapTime: s($0.overlapSamples),
-                    meanResponseLatency: $0.meanResponseLatencySamples.map(s))
+                    meanResponseLatency: $0.meanResponseLatencySamples.map(s),
+                    sendingTime: s($0.sendingSamples), receivingTime: s($0.receivingSamples))
         }
         segments = r.segments.map { Segment(speaker: labels[$0.speaker], start: s($0.startSample), end: s($0.endSample)) }
         turns = r.turns.map { Segment(speaker: labels[$0.speaker], start: s($0.startSample), end: s($0.endSample)) }
@@ -91,6 +102,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
             Balance(time: s(b.endSample), window: s(b.windowSamples),
                     shares: Dictionary(uniqueKeysWithValues: zip(labels, b.shares.map(round))))
         }
+        marks = r.marks.map { Mark(type: $0.kind.rawValue, time: s($0.sample), person: $0.person.map { labels[$0] }) }
         totals = Totals(speech: s(r.durationSamples - r.silenceSamples), silence: s(r.silenceSamples),
                         overlap: s(r.overlapSamples), pauses: r.pauseCount, gaps: r.gapCount)
         settings = r.config

@@ -136,6 +136,18 @@ public struct ReportRenderer: Sendable {
                 }
             }
         }
+        if r.marks.contains(where: { $0.kind == .sender }) {
+            line()
+            line("Imago roles (from the sender marks): talk while sending / while receiving")
+            for s in r.speakers {
+                line(String(format: "  %@  sending %@, receiving %@", pad(s.label), clock(s.sendingSamples), clock(s.receivingSamples)))
+            }
+        }
+        let bookmarks = r.marks.filter { $0.kind == .bookmark }
+        if !bookmarks.isEmpty {
+            line()
+            line("Bookmarks: " + bookmarks.map { clock($0.sample) }.joined(separator: ", "))
+        }
         let overlaps = r.events.filter { $0.kind == .overlap }.count
         let backchannels = r.events.filter { $0.kind == .backchannel }.count
         line()

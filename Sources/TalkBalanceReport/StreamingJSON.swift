@@ -41,6 +41,9 @@ struct StreamingJSON {
                     ("time", t(e.startSample)), ("type", quoted(e.kind.rawValue))])
         }
         emit("  \"file\": \(quoted(file)),\n")
+        array("marks", r.marks) { m in
+            object([("person", m.person.map { quoted(labels[$0]) }), ("time", t(m.sample)), ("type", quoted(m.kind.rawValue))])
+        }
         emit("  \"sampleRate\": \(r.sampleRate),\n")
         array("segments", r.segments) { s in
             object([("end", t(s.endSample)), ("speaker", quoted(labels[s.speaker])), ("start", t(s.startSample))])
@@ -55,7 +58,8 @@ struct StreamingJSON {
                     ("channel", "\(s.index + 1)"), ("interruptionsMade", "\(s.interruptionsMade)"),
                     ("interruptionsSuffered", "\(s.interruptionsSuffered)"), ("label", quoted(s.label)),
                     ("longestTurn", t(s.longestTurnSamples)), ("meanResponseLatency", s.meanResponseLatencySamples.map(t)),
-                    ("meanTurn", t(s.meanTurnSamples)), ("overlapTime", t(s.overlapSamples)), ("share", share(s.share)),
+                    ("meanTurn", t(s.meanTurnSamples)), ("overlapTime", t(s.overlapSamples)),
+                    ("receivingTime", t(s.receivingSamples)), ("sendingTime", t(s.sendingSamples)), ("share", share(s.share)),
                     ("successfulInterruptionsMade", "\(s.successfulInterruptionsMade)"), ("talkTime", t(s.talkSamples)),
                     ("turns", "\(s.turns)")])
         }

@@ -12,7 +12,7 @@ private func sampleResult() throws -> SessionResult {
             "index": i, "label": label, "talkSamples": talk, "share": share, "turns": 1,
             "meanTurnSamples": talk, "longestTurnSamples": talk, "interruptionsMade": made,
             "interruptionsSuffered": suffered, "successfulInterruptionsMade": made, "backchannels": bc,
-            "backchannelsReceived": 1 - bc, "overlapSamples": 8000,
+            "backchannelsReceived": 1 - bc, "overlapSamples": 8000, "sendingSamples": 0, "receivingSamples": 0,
         ]
         if let latency { d["meanResponseLatencySamples"] = latency }
         return d
@@ -41,6 +41,7 @@ private func sampleResult() throws -> SessionResult {
             ["endSample": 160_000, "windowSamples": 160_000, "talkSamples": [48000, 56000],
              "shares": [48000.0 / 104_000, 56000.0 / 104_000]],
         ],
+        "marks": [[String: Any]](),
         "silenceSamples": 64000, "overlapSamples": 8000, "pauseCount": 0, "gapCount": 0,
         "config": config,
     ]
