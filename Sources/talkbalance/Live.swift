@@ -1,0 +1,343 @@
+import ArgumentParser
+import Foundation
+import TalkBalanceCore
+import TalkBalanceIO
+import TalkBalanceReport
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Listen through ALSA and show a live balance meter (one microphone per person).",
+        discussion: """
+        Capture runs on its own thread; the analysis is the same pipeline as `analyze`, so `analyze` on \
+        the --record file gives the same events. On a terminal it draws a sparse meter (keys: s = next \
+        Imago sender, 1-9 = that person sends, 0 = nobody, m = bookmark, q = quit); otherwise it prints one \
+        JSON object per line (turns, interruptions, backchannels, overlaps, flags, balance every 10 s, \
+        marks). Ctrl-C, q or SIGTERM end the session: the recording is closed and the report written. \
+        Without a sound card, --alsa-config can define a PCM, e.g. ALSA's file plugin reading a raw file.
+        """
+    )
+
+    @Option(help: "ALSA capture PCM (see `talkbalance devices`).")
+    var device: String = "default"
+    @Option(help: "Channels to capture, one per person (default: what the device offers, up to 8).")
+    var channels: Int?
+    @Option(help: "Sample rate in Hz (default: 16000 if the device can, else its nearest).")
+    var rate: Int?
+    @Option(help: "Names of the people, one per channel, comma-separated.")
+    var names: String?
+    @Option(help: "People in the room; with one microphone per person this must equal the channel count.")
+    var speakers: Int?
+    @Option(help: "Stop after this many seconds of audio.")
+    var duration: Double?
+    @Option(help: "Record exactly the captured audio to this WAV file (crash-safe header, mode 0600).")
+    var record: String?
+    @Option(help: "Write the final report (the JSON of `analyze`) to this file.")
+    var report: String?
+    @Option(name: .customLong("period-frames"), help: "ALSA period in frames (default about 20 ms).")
+    var periodFrames: Int?
+    @Option(name: .customLong("alsa-config"), help: "A file of extra ALSA configuration defining the PCM to open.")
+    var alsaConfig: String?
+    @Flag(help: "Replace --record and --report files if they exist.")
+    var force = false
+    @OptionGroup(title: "Thresholds")
+    var thresholds: ThresholdOptions
+
+    func validate() throws {
+        do { try thresholds.config.validate() } catch { throw ValidationError(error.description) }
+        if let channels, !(1...32).contains(channels) { throw ValidationError("--channels must be between 1 and 32") }
+        if let rate, !(8000...192_000).contains(rate) { throw ValidationError("--rate must be between 8000 and 192000 Hz") }
+        if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if let periodFrames, !(16...65536).contains(periodFrames) { throw ValidationError("--period-frames must be between 16 and 65536") }
+        if let speakers, speakers < 1 { throw ValidationError("--speakers must be at least 1") }
+        if let names {
+            let list = parsedNames(names)
+            if list.contains(where: \.isEmpty) || Set(list).count != list.count {
+                throw ValidationError("--names must be distinct, non-empty names separated by commas")
+            }
+        }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        for path in [record, report].compactMap({ $0 }) where !force && FileManager.default.fileExists(atPath: path) {
+            fail("\(path): already exists; pass --force to replace it", code: Exit.cannotCreate)
+        }
+        var configText: String? = nil
+        if let alsaConfig {
+            guard let text = try? String(contentsOfFile: alsaConfig, encoding: .utf8) else {
+                fail("\(alsaConfig): cannot be read", code: Exit.noInput)
+            }
+            configText = text
+        }
+        let wantedChannels = channels ?? names.map { parsedNames($0).count } ?? speakers
+        let capture: ALSACapture
+        do {
+            capture = try ALSACapture(device: device, channels: wantedChannels, sampleRate: rate, periodFrames: periodFrames,
+                                       configText: configText)
+        } catch {
+            fail(error.description, code: Exit.noInput)
+        }
+        let format = capture.format
+        if let speakers, speakers != format.channelCount {
+            fail("--speakers \(speakers) does not match the \(format.channelCount) captured channels; one microphone per person is needed (single-microphone rooms are not supported yet)", code: Exit.usage)
+        }
+        let config = thresholds.config
+        let analyzer: SessionAnalyzer
+        do {
+            analyzer = try SessionAnalyzer(format: format, config: config, labels: names.map(parsedNames))
+        } catch {
+            fail("\(device): \(error.description)", code: Exit.usage)
+        }
+        var recorder: WAVRecorder? = nil
+        if let record {
+            do {
+                recorder = try WAVRecorder(path: record, format: format,
+                                           sampleFormat: capture.sampleFormat == .s16 ? .pcm16 : .float32, overwrite: force)
+            } catch {
+                fail(error.description, code: Exit.cannotCreate)
+            }
+        }
+        let maxFrames = duration.map { Int(($0 * Double(format.sampleRate)).rounded()) }
+        let session = LiveSession(analyzer: analyzer, recorder: recorder, maxFrames: maxFrames, interactive: isatty(STDOUT_FILENO) == 1)
+        let outcome = session.run(capture: capture)
+        let result = analyzer.finish()
+        session.finish(result: result)
+        var failures: [String] = []
+        do { try recorder?.close() } catch { failures.append(error.description) }
+        if let report {
+            let renderer = ReportRenderer(file: record ?? device, result: result)
+            do { try SafeOutput.write(renderer.render(.json), to: report, overwrite: force) } catch {
+                failures.append(error.description)
+            }
+        }
+        if let message = outcome.failure ?? failures.first {
+            fail(message, code: outcome.failure != nil ? Exit.ioError : Exit.cannotCreate)
+        }
+    }
+}
+
+/// What the capture thread hands to the analysis: audio, lost audio, or the end.
+private enum CaptureItem {
+    case samples([Float])
+    case lost(frames: Int)
+    case failed(String)
+}
+
+/// A bounded hand-over from the capture thread to the analysis (the only state they share).
+private final class CaptureQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [CaptureItem] = []
+    private var queuedFrames = 0
+    private var stopped = false
+    private let maxFrames: Int
+    let channels: Int
+
+    init(channels: Int, maxQueuedFrames: Int) {
+        self.channels = channels
+        maxFrames = maxQueuedFrames
+    }
+
+    /// Capture side: waits while the analysis is more than `maxQueuedFrames` behind; false once stopped.
+    func push(_ item: CaptureItem) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while !stopped && queuedFrames >= maxFrames { condition.wait() }
+        guard !stopped else { return false }
+        if case .samples(let s) = item { queuedFrames += s.count / channels }
+        items.append(item)
+        condition.signal()
+        return true
+    }
+
+    /// Analysis side: the next item, or nil after `timeout` seconds without one.
+    func pop(timeout: TimeInterval) -> CaptureItem? {
+        condition.lock(); defer { condition.unlock() }
+        if items.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        if case .samples(let s) = item { queuedFrames -= s.count / channels }
+        condition.signal()
+        return item
+    }
+
+    func stop() {
+        condition.lock(); defer { condition.unlock() }
+        stopped = true
+        condition.broadcast()
+    }
+
+    var isStopped: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return stopped
+    }
+}
+
+/// Moves the capture object to the capture thread: after `start`, only that thread touches it.
+private final class CaptureHandOver: @unchecked Sendable {
+    let capture: ALSACapture
+    init(_ capture: ALSACapture) { self.capture = capture }
+}
+
+/// The live loop: capture thread -> queue -> analyzer (+ recorder) -> meter or JSON lines.
+private final class LiveSession {
+    let analyzer: SessionAnalyzer
+    let recorder: WAVRecorder?
+    let maxFrames: Int?
+    let interactive: Bool
+    private let lines: LiveLines
+    private var framesIn = 0
+    private var lostFrames = 0
+    private var printedTurns = 0
+    private var printedBalance = 0
+    private var printedMarks = 0
+    private var failure: String? = nil
+
+    init(analyzer: SessionAnalyzer, recorder: WAVRecorder?, maxFrames: Int?, interactive: Bool) {
+        self.analyzer = analyzer
+        self.recorder = recorder
+        self.maxFrames = maxFrames
+        self.interactive = interactive
+        lines = LiveLines(labels: analyzer.labels, sampleRate: analyzer.format.sampleRate)
+    }
+
+    struct Outcome { var failure: String? }
+
+    func run(capture: ALSACapture) -> Outcome {
+        let format = analyzer.format
+        let queue = CaptureQueue(channels: format.channelCount, maxQueuedFrames: format.sampleRate * 10)
+        let handOver = CaptureHandOver(capture)
+        let captureLimit = maxFrames
+        let thread = Thread {
+            let capture = handOver.capture
+            var block = AudioBlock(channelCount: format.channelCount, capacityFrames: max(1, capture.periodFrames))
+            var captured = 0
+            var lostSoFar = 0
+            while !queue.isStopped {
+                do {
+                    var n = try capture.read(into: &block)
+                    if let limit = captureLimit { n = min(n, limit - captured) }
+                    let lost = capture.lostFramesEstimate
+                    if lost > lostSoFar {
+                        guard queue.push(.lost(frames: lost - lostSoFar)) else { break }
+                        lostSoFar = lost
+                    }
+                    guard n > 0 else { break }
+                    captured += n
+                    guard queue.push(.samples(Array(block.samples[0..<(n * format.channelCount)]))) else { break }
+                    if let limit = captureLimit, captured >= limit { break }
+                } catch {
+                    _ = queue.push(.failed("\(error)"))
+                    break
+                }
+            }
+            _ = queue.push(.failed(""))   // end of capture
+        }
+        thread.name = "talkbalance-capture"
+        thread.stackSize = 1 << 20
+        thread.start()
+
+        let stop = StopSignal()
+        let terminal = interactive ? Terminal() : nil
+        let (width, height) = Terminal.size()
+        if interactive { out(MeterRenderer.enterAlternateScreen + MeterRenderer.hideCursor) }
+        defer {
+            terminal?.restore()
+            if interactive { out(MeterRenderer.showCursor + MeterRenderer.leaveAlternateScreen) }
+        }
+        var lastDraw = Date.distantPast
+        var sender: Int? = nil
+        loop: while true {
+            if let item = queue.pop(timeout: 0.05) {
+                switch item {
+                case .samples(let samples):
+                    feed(samples)
+                case .lost(let frames):
+                    lostFrames += frames
+                    if !interactive { out(lines.lost(seconds: Double(frames) / Double(format.sampleRate), at: analyzer.samplesProcessed)) }
+                    // Keep the timeline honest: the lost stretch is silence, not skipped.
+                    feed([Float](repeating: 0, count: frames * format.channelCount))
+                case .failed(let message):
+                    if !message.isEmpty { failure = message }
+                    break loop
+                }
+            }
+            if let maxFrames, framesIn >= maxFrames { break }
+            if stop.signal != nil { break }
+            for key in terminal?.keys() ?? [] {
+                switch key {
+                case UInt8(ascii: "q"), UInt8(ascii: "Q"): break loop
+                case UInt8(ascii: "m"), UInt8(ascii: "M"): analyzer.mark(.bookmark)
+                case UInt8(ascii: "s"), UInt8(ascii: "S"):
+                    sender = ((sender ?? -1) + 1) % format.channelCount
+                    analyzer.mark(.sender, person: sender)
+                case UInt8(ascii: "0"):
+                    sender = nil
+                    analyzer.mark(.sender, person: nil)
+                case UInt8(ascii: "1")...UInt8(ascii: "9"):
+                    let person = Int(key - UInt8(ascii: "1"))
+                    if person < format.channelCount { sender = person; analyzer.mark(.sender, person: person) }
+                default: break
+                }
+            }
+            if interactive {
+                if Date().timeIntervalSince(lastDraw) >= 0.25 {
+                    lastDraw = Date()
+                    let size = Terminal.size()
+                    let state = analyzer.liveState(lostSeconds: Double(lostFrames) / Double(format.sampleRate))
+                    out(MeterRenderer.frame(MeterRenderer(width: size.width, height: size.height, color: true).render(state)))
+                }
+            } else {
+                printNewLines()
+            }
+        }
+        _ = (width, height)
+        queue.stop()
+        return Outcome(failure: failure)
+    }
+
+    private func feed(_ samples: [Float]) {
+        let channels = analyzer.format.channelCount
+        var frames = samples.count / channels
+        if let maxFrames { frames = min(frames, maxFrames - framesIn) }
+        guard frames > 0 else { return }
+        samples.withUnsafeBufferPointer { all in
+            let part = UnsafeBufferPointer(rebasing: all[0..<(frames * channels)])
+            do { try recorder?.write(interleaved: part) } catch { if failure == nil { failure = "\(error)" } }
+            analyzer.process(interleaved: part)
+        }
+        framesIn += frames
+    }
+
+    /// JSON lines for what the analysis decided since the last call.
+    private func printNewLines() {
+        var text = ""
+        for e in analyzer.drainEvents() { text += lines.event(e) }
+        let turns = analyzer.conversation.turns
+        while printedTurns < turns.count { text += lines.turn(turns[printedTurns]); printedTurns += 1 }
+        let balance = analyzer.conversation.balance
+        while printedBalance < balance.count { text += lines.balance(balance[printedBalance]); printedBalance += 1 }
+        let marks = analyzer.marks
+        while printedMarks < marks.count { text += lines.mark(marks[printedMarks]); printedMarks += 1 }
+        if !text.isEmpty { out(text) }
+    }
+
+    /// After the analysis finished: the last lines, or a short summary below the closed meter.
+    func finish(result: SessionResult) {
+        if interactive {
+            out(ReportRenderer(file: "live session", result: result).text())
+        } else {
+            printNewLines()
+        }
+    }
+
+    /// Writes to stdout; a reader that went away (`talkbalance live | head`) must not end the session
+    /// before the recording is closed and the report written, so errors are ignored.
+    private func out(_ s: String) {
+        var bytes = Array(s.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+            offset += n
+        }
+    }
+}
