@@ -39,6 +39,8 @@ struct Live: ParsableCommand {
     var alsaConfig: String?
     @Flag(help: "Replace --record and --report files if they exist.")
     var force = false
+    @Flag(help: "At the end, print processing latency and CPU use on stderr (for tools/bench-live).")
+    var stats = false
     @OptionGroup(title: "Thresholds")
     var thresholds: ThresholdOptions
 
@@ -99,7 +101,9 @@ struct Live: ParsableCommand {
         }
         let maxFrames = duration.map { Int(($0 * Double(format.sampleRate)).rounded()) }
         let session = LiveSession(analyzer: analyzer, recorder: recorder, maxFrames: maxFrames, interactive: isatty(STDOUT_FILENO) == 1)
+        session.measure = stats
         let outcome = session.run(capture: capture)
+        if stats { FileHandle.standardError.write(Data(session.statistics().utf8)) }
         let result = analyzer.finish()
         session.finish(result: result)
         var failures: [String] = []
@@ -118,7 +122,8 @@ struct Live: ParsableCommand {
 
 /// What the capture thread hands to the analysis: audio, lost audio, or the end.
 private enum CaptureItem {
-    case samples([Float])
+    /// Audio and the moment (monotonic ns) the capture thread got it from ALSA.
+    case samples([Float], arrivedNs: UInt64)
     case lost(frames: Int)
     case failed(String)
 }
@@ -142,7 +147,7 @@ private final class CaptureQueue: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         while !stopped && queuedFrames >= maxFrames { condition.wait() }
         guard !stopped else { return false }
-        if case .samples(let s) = item { queuedFrames += s.count / channels }
+        if case .samples(let s, _) = item { queuedFrames += s.count / channels }
         items.append(item)
         condition.signal()
         return true
@@ -154,7 +159,7 @@ private final class CaptureQueue: @unchecked Sendable {
         if items.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
         guard !items.isEmpty else { return nil }
         let item = items.removeFirst()
-        if case .samples(let s) = item { queuedFrames -= s.count / channels }
+        if case .samples(let s, _) = item { queuedFrames -= s.count / channels }
         condition.signal()
         return item
     }
@@ -190,6 +195,8 @@ private final class LiveSession {
     private var printedBalance = 0
     private var printedMarks = 0
     private var failure: String? = nil
+    var measure = false
+    private var latency = LatencyHistogram()
 
     init(analyzer: SessionAnalyzer, recorder: WAVRecorder?, maxFrames: Int?, interactive: Bool) {
         self.analyzer = analyzer
@@ -222,7 +229,8 @@ private final class LiveSession {
                     }
                     guard n > 0 else { break }
                     captured += n
-                    guard queue.push(.samples(Array(block.samples[0..<(n * format.channelCount)]))) else { break }
+                    let arrived = DispatchTime.now().uptimeNanoseconds
+                    guard queue.push(.samples(Array(block.samples[0..<(n * format.channelCount)]), arrivedNs: arrived)) else { break }
                     if let limit = captureLimit, captured >= limit { break }
                 } catch {
                     _ = queue.push(.failed("\(error)"))
@@ -248,8 +256,13 @@ private final class LiveSession {
         loop: while true {
             if let item = queue.pop(timeout: 0.05) {
                 switch item {
-                case .samples(let samples):
+                case .samples(let samples, let arrived):
                     feed(samples)
+                    if measure {
+                        // Latency: from ALSA handing over the block to the meter state that shows it.
+                        _ = analyzer.liveState()
+                        latency.add(nanoseconds: DispatchTime.now().uptimeNanoseconds - arrived)
+                    }
                 case .lost(let frames):
                     lostFrames += frames
                     if !interactive { out(lines.lost(seconds: Double(frames) / Double(format.sampleRate), at: analyzer.samplesProcessed)) }
@@ -307,6 +320,16 @@ private final class LiveSession {
         framesIn += frames
     }
 
+    /// Processing latency percentiles and CPU use over the session, one paragraph.
+    func statistics() -> String {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        let audio = Double(framesIn) / Double(analyzer.format.sampleRate)
+        return String(format: "live stats: %d blocks, latency from capture to meter state: median %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.2f s for %.1f s of audio (%.2f%% of one core)\n",
+                      latency.count, latency.percentile(0.5), latency.percentile(0.99), latency.maxMs, cpu, audio, audio > 0 ? 100 * cpu / audio : 0)
+    }
+
     /// JSON lines for what the analysis decided since the last call.
     private func printNewLines() {
         var text = ""
@@ -339,5 +362,30 @@ private final class LiveSession {
             if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
             offset += n
         }
+    }
+}
+
+/// Latencies in 0.05 ms buckets up to 1 s (constant memory, however long the session).
+private struct LatencyHistogram {
+    private var buckets = [Int](repeating: 0, count: 20_001)
+    private(set) var count = 0
+    private(set) var maxMs = 0.0
+
+    mutating func add(nanoseconds: UInt64) {
+        let ms = Double(nanoseconds) / 1e6
+        buckets[min(buckets.count - 1, Int(ms / 0.05))] += 1
+        count += 1
+        maxMs = max(maxMs, ms)
+    }
+
+    func percentile(_ q: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let target = Int((Double(count) * q).rounded(.up))
+        var seen = 0
+        for (i, c) in buckets.enumerated() {
+            seen += c
+            if seen >= target { return Double(i) * 0.05 + 0.025 }
+        }
+        return maxMs
     }
 }
