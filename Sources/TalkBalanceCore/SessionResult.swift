@@ -16,6 +16,11 @@ public struct Turn: Sendable, Equatable, Codable {
     public var speaker: Int
     public var startSample: Int
     public var endSample: Int
+    public init(speaker: Int, startSample: Int, endSample: Int) {
+        self.speaker = speaker
+        self.startSample = startSample
+        self.endSample = endSample
+    }
 }
 
 public enum EventKind: String, Sendable, Codable, CaseIterable {
@@ -73,6 +78,12 @@ public struct BalanceSnapshot: Sendable, Equatable, Codable {
     public var windowSamples: Int
     public var talkSamples: [Int]
     public var shares: [Double]
+    public init(endSample: Int, windowSamples: Int, talkSamples: [Int], shares: [Double]) {
+        self.endSample = endSample
+        self.windowSamples = windowSamples
+        self.talkSamples = talkSamples
+        self.shares = shares
+    }
 }
 
 public struct SpeakerSummary: Sendable, Equatable, Codable {
@@ -94,6 +105,28 @@ public struct SpeakerSummary: Sendable, Equatable, Codable {
     public var sendingSamples: Int
     /// Talk while someone else was marked as the sender (re-voicing, mirroring, intrusions).
     public var receivingSamples: Int
+
+    public init(index: Int, label: String, talkSamples: Int, share: Double, turns: Int, meanTurnSamples: Int,
+                longestTurnSamples: Int, interruptionsMade: Int, interruptionsSuffered: Int, successfulInterruptionsMade: Int,
+                backchannels: Int, backchannelsReceived: Int, overlapSamples: Int, meanResponseLatencySamples: Int?,
+                sendingSamples: Int, receivingSamples: Int) {
+        self.index = index
+        self.label = label
+        self.talkSamples = talkSamples
+        self.share = share
+        self.turns = turns
+        self.meanTurnSamples = meanTurnSamples
+        self.longestTurnSamples = longestTurnSamples
+        self.interruptionsMade = interruptionsMade
+        self.interruptionsSuffered = interruptionsSuffered
+        self.successfulInterruptionsMade = successfulInterruptionsMade
+        self.backchannels = backchannels
+        self.backchannelsReceived = backchannelsReceived
+        self.overlapSamples = overlapSamples
+        self.meanResponseLatencySamples = meanResponseLatencySamples
+        self.sendingSamples = sendingSamples
+        self.receivingSamples = receivingSamples
+    }
 }
 
 /// Everything an analysis found: the one input every report renders.
@@ -112,6 +145,25 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public var pauseCount: Int
     public var gapCount: Int
     public var config: AnalysisConfig
+
+    public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],
+                turns: [Turn], events: [ConversationEvent], balance: [BalanceSnapshot], marks: [Mark], silenceSamples: Int,
+                overlapSamples: Int, pauseCount: Int, gapCount: Int, config: AnalysisConfig) {
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+        self.durationSamples = durationSamples
+        self.speakers = speakers
+        self.segments = segments
+        self.turns = turns
+        self.events = events
+        self.balance = balance
+        self.marks = marks
+        self.silenceSamples = silenceSamples
+        self.overlapSamples = overlapSamples
+        self.pauseCount = pauseCount
+        self.gapCount = gapCount
+        self.config = config
+    }
 
     public func seconds(_ samples: Int) -> Double { Double(samples) / Double(sampleRate) }
     public var durationSeconds: Double { seconds(durationSamples) }

@@ -10,9 +10,12 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 public struct ReportRenderer: Sendable {
     public let file: String
     public let result: SessionResult
-    public init(file: String, result: SessionResult) {
+    /// The recording that HTML playback and ELAN's media link point at (relative to the output), if any.
+    public let audio: String?
+    public init(file: String, result: SessionResult, audio: String? = nil) {
         self.file = file
         self.result = result
+        self.audio = audio
     }
 
     /// The whole report in memory (small reports, tests). The command line streams with `write`.

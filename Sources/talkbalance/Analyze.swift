@@ -83,6 +83,9 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
+    @Option(help: "The recording HTML playback and ELAN media links use (default: the analysed file, relative to the output).")
+    var audio: String?
+
     @Flag(name: .shortAndLong, help: "No progress display.")
     var quiet = false
 
@@ -129,23 +132,38 @@ struct Analyze: ParsableCommand {
         }
         progress.clear()
         let result = analyzer.finish()
-        let renderer = ReportRenderer(file: file, result: result)
-        if let output {
-            do {
-                let out = try SafeOutputFile(path: output, overwrite: force)
-                var failure: OutputError? = nil
-                renderer.write(format, buffered: 1 << 16) { chunk in
-                    guard failure == nil else { return }
-                    do { try out.write(chunk) } catch { failure = error as? OutputError }
-                }
-                if let failure { throw failure }
-                try out.commit()
-            } catch let error as OutputError {
-                fail(error.description, code: error.kind == .writeFailed ? Exit.ioError : Exit.cannotCreate)
+        writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
+                    format: format, output: output, force: force)
+    }
+}
+
+/// The recording as the report should refer to it: relative to the output file's folder when possible.
+func audioReference(for audio: String, output: String?) -> String {
+    let target = URL(fileURLWithPath: audio).standardizedFileURL.path
+    let folder = URL(fileURLWithPath: output ?? FileManager.default.currentDirectoryPath + "/x").deletingLastPathComponent().standardizedFileURL.path
+    let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+    return target.hasPrefix(prefix) ? String(target.dropFirst(prefix.count)) : target
+}
+
+/// Writes a report to `output` (private, atomic, never over a file without `force`) or to stdout.
+func writeReport(_ renderer: ReportRenderer, format: ReportFormat, output: String?, force: Bool) {
+    if let output {
+        do {
+            let out = try SafeOutputFile(path: output, overwrite: force)
+            var failure: OutputError? = nil
+            renderer.write(format, buffered: 1 << 16) { chunk in
+                guard failure == nil else { return }
+                do { try out.write(chunk) } catch { failure = error as? OutputError }
             }
-        } else {
-            renderer.write(format, buffered: 1 << 16) { FileHandle.standardOutput.write($0) }
+            if let failure { throw failure }
+            try out.commit()
+        } catch let error as OutputError {
+            fail(error.description, code: error.kind == .writeFailed ? Exit.ioError : Exit.cannotCreate)
+        } catch {
+            fail("\(output): \(error)", code: Exit.ioError)
         }
+    } else {
+        renderer.write(format, buffered: 1 << 16) { FileHandle.standardOutput.write($0) }
     }
 }
 

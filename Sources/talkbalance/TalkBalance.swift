@@ -12,7 +12,7 @@ struct TalkBalance: ParsableCommand {
         73 the output file cannot be created or already exists (use --force); 74 reading or writing failed.
         """,
         version: "0.1.0",
-        subcommands: [Analyze.self, Live.self, Devices.self, Evaluate.self]
+        subcommands: [Analyze.self, Live.self, Devices.self, Report.self, Compare.self, Evaluate.self]
     )
 }
 
