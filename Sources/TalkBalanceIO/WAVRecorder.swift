@@ -2,14 +2,8 @@ import Foundation
 import TalkBalanceCore
 internal import CSndFile
 
-/// Why a recording could not be made; `description` is one sentence for the user naming the file.
-public struct RecordingError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable { case exists, cannotCreate, writeFailed }
-    public let kind: Kind
-    public let path: String
-    public let detail: String
-    public var description: String { "\(path): \(detail)" }
-}
+/// Why a recording could not be made: the same failures as any file we write.
+public typealias RecordingError = OutputError
 
 /// How samples are stored in a recording.
 public enum RecordedSampleFormat: Sendable, Equatable {
