@@ -3,7 +3,7 @@ import TalkBalanceCore
 
 /// Output formats of `talkbalance analyze`.
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, rttm, csv
+    case text, json, rttm, csv, html, textgrid, eaf, audacity, vtt
 }
 
 /// Renders one session result in any format. Pure: result in, text out.
@@ -33,6 +33,11 @@ public struct ReportRenderer: Sendable {
         case .text: emit(text())
         case .rttm: writeRTTM(to: emit)
         case .csv: writeCSV(to: emit)
+        case .html: HTMLReport(file: file, result: result, audio: audio).write(to: emit)
+        case .textgrid: Exports.write(.textgrid, file: file, result: result, audio: audio, emit: emit)
+        case .eaf: Exports.write(.eaf, file: file, result: result, audio: audio, emit: emit)
+        case .audacity: Exports.write(.audacity, file: file, result: result, audio: audio, emit: emit)
+        case .vtt: Exports.write(.vtt, file: file, result: result, audio: audio, emit: emit)
         }
     }
 

@@ -74,7 +74,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "Names of the people, one per channel, comma-separated (e.g. Anna,Ben,Carla). Default ch1, ch2, ...")
     var names: String?
 
-    @Option(help: "Output format: text, json, rttm or csv.")
+    @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
@@ -137,12 +137,16 @@ struct Analyze: ParsableCommand {
     }
 }
 
-/// The recording as the report should refer to it: relative to the output file's folder when possible.
+/// The recording as the report should refer to it: relative to the output file's folder (with `../`
+/// where needed), so the report and the recording can move together.
 func audioReference(for audio: String, output: String?) -> String {
-    let target = URL(fileURLWithPath: audio).standardizedFileURL.path
-    let folder = URL(fileURLWithPath: output ?? FileManager.default.currentDirectoryPath + "/x").deletingLastPathComponent().standardizedFileURL.path
-    let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-    return target.hasPrefix(prefix) ? String(target.dropFirst(prefix.count)) : target
+    let target = URL(fileURLWithPath: audio).standardizedFileURL.pathComponents
+    let folder = URL(fileURLWithPath: output ?? FileManager.default.currentDirectoryPath + "/x")
+        .deletingLastPathComponent().standardizedFileURL.pathComponents
+    var common = 0
+    while common < min(target.count - 1, folder.count), target[common] == folder[common] { common += 1 }
+    let ups = Array(repeating: "..", count: folder.count - common)
+    return (ups + target[common...]).joined(separator: "/")
 }
 
 /// Writes a report to `output` (private, atomic, never over a file without `force`) or to stdout.
