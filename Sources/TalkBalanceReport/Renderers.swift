@@ -111,7 +111,8 @@ public struct ReportRenderer: Sendable {
         line()
         let width = max(7, labels.map(\.count).max() ?? 0)
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-        line("\(pad("Person"))  Talk    Share  Turns  Longest  Interrupted  Was interrupted  Backchannels")
+        line(pad("Person") + "  " + "Talk".leftPadded(7) + " " + "Share".leftPadded(6) + "  " + "Turns" + "  " + "Longest".leftPadded(8)
+             + "  Interrupted  Was interrupted  Backchannels")
         for s in r.speakers {
             let bar = String(repeating: "#", count: Int((s.share * 20).rounded()))
             line(String(format: "%@  %@ %5.1f%%  %5d  %7.1fs  %11d  %15d  %12d  %@", pad(s.label), clock(s.talkSamples).leftPadded(7),
