@@ -76,6 +76,15 @@ struct Live: ParsableCommand {
         do {
             capture = try ALSACapture(device: device, channels: wantedChannels, sampleRate: rate, periodFrames: periodFrames,
                                        configText: configText)
+        } catch let error where error.kind == .unsupported && device.hasPrefix("hw:") {
+            // The card itself cannot record as asked: let ALSA's plug layer convert format, rate or channels.
+            do {
+                capture = try ALSACapture(device: "plug" + device, channels: wantedChannels, sampleRate: rate,
+                                           periodFrames: periodFrames, configText: configText)
+                FileHandle.standardError.write(Data("talkbalance: \(device) cannot record as asked; using plug\(device), which converts\n".utf8))
+            } catch {
+                fail(error.description, code: Exit.noInput)
+            }
         } catch {
             fail(error.description, code: Exit.noInput)
         }

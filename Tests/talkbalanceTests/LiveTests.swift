@@ -215,6 +215,43 @@ struct PacedLiveTests {
         #expect(body == raw.prefix(body.count))
     }
 
+    @Test("SIGTERM ends the session cleanly: exit 0, recording closed, report written")
+    func sigtermEndsCleanly() throws {
+        let folder = try TempFolder()
+        let input = folder.path("input.raw")
+        _ = try LiveTests.raw(LiveTests.demo, into: input)
+        let raw = try Data(contentsOf: URL(fileURLWithPath: input))
+        let fifo = folder.path("mic.fifo")
+        Self.makeFifo(fifo)
+        let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
+        let p = Process()
+        p.executableURL = try #require(Binary.url)
+        p.arguments = ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
+                       "--names", "Anna,Ben", "--record", folder.path("rec.wav"), "--report", folder.path("live.json")]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let writer = PacedWriter()
+        writer.start(raw: raw, fifo: fifo, speed: 4)
+        defer { writer.stop() }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: folder.path("rec.wav"))[.size] as? Int) ?? 0) < 4096 + 2 * 64000 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        p.terminate()   // SIGTERM
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        let report = try #require(try? Data(contentsOf: URL(fileURLWithPath: folder.path("live.json"))), "no report after SIGTERM")
+        let root = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
+        let duration = try #require(root["duration"] as? Double)
+        #expect(duration >= 2)
+        // The recording was closed properly: its length is the report's.
+        let analysed = try folder.run(["analyze", "rec.wav", "--format", "json"])
+        let recorded = try #require(try JSONSerialization.jsonObject(with: analysed.stdout) as? [String: Any])
+        #expect(recorded["duration"] as? Double == duration)
+    }
+
     @Test("the meter in a real terminal (tmux): updates while audio flows, keys mark sender and bookmark, q ends")
     func meterInTmux() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else {
