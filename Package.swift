@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "TalkBalanceReportTests", dependencies: ["TalkBalanceReport", "TalkBalanceCore"]),
         .testTarget(name: "TalkBalanceEvalTests", dependencies: ["TalkBalanceEval"]),
         .testTarget(name: "AccuracyTests", dependencies: ["TalkBalanceCore", "TalkBalanceIO", "TalkBalanceEval"]),
+        .testTarget(name: "DiarizationTests", dependencies: ["TalkBalanceCore", "TalkBalanceDSP", "TalkBalanceIO", "TalkBalanceEval"]),
         .testTarget(name: "talkbalanceTests", dependencies: ["TalkBalanceCore"]),
     ],
     swiftLanguageModes: [.v6]
