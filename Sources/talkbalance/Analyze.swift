@@ -74,6 +74,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "Names of the people, one per channel, comma-separated (e.g. Anna,Ben,Carla). Default ch1, ch2, ...")
     var names: String?
 
+    @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names).")
+    var speakers: Int?
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -100,6 +103,7 @@ struct Analyze: ParsableCommand {
             if Set(list).count != list.count { throw ValidationError("--names must not repeat a name") }
         }
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
+        if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
     }
 
     func run() throws {
@@ -109,6 +113,26 @@ struct Analyze: ParsableCommand {
         }
         if let output, !force, FileManager.default.fileExists(atPath: output) {
             fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
+        }
+        if let speakers, speakers != reader.format.channelCount {
+            if speakers > reader.format.channelCount && reader.format.channelCount > 1 {
+                fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel for a room microphone", code: Exit.usage)
+            }
+            let path = file
+            let result: SessionResult
+            do {
+                result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: path) }, speakers: speakers,
+                                                  config: thresholds.config, labels: names.map(parsedNames))
+            } catch {
+                switch error {
+                case .invalid(let message): fail(message, code: Exit.usage)
+                case .source(let e as InputError): fail(e.description, code: e.kind == .missing ? Exit.noInput : Exit.dataError)
+                case .source(let e): fail("\(file): \(e)", code: Exit.ioError)
+                }
+            }
+            writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
+                        format: format, output: output, force: force)
+            return
         }
         let analyzer: SessionAnalyzer
         do {

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import TalkBalanceCore
+import TalkBalanceDSP
+import TalkBalanceEval
+
+/// Deterministic pseudo-random numbers for the tests.
+struct TestRandom {
+    var state: UInt64
+    mutating func uniform() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53)
+    }
+    mutating func gaussian() -> Double {
+        let u = max(1e-12, uniform()), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+}
+
+@Suite struct RoomDiarizerClusteringTests {
+    @Test("average-linkage cosine clustering separates Gaussian blobs", arguments: [2, 3, 4])
+    func blobs(clusters: Int) {
+        var rng = TestRandom(state: UInt64(clusters))
+        let dim = 8
+        let centres = (0..<clusters).map { _ in (0..<dim).map { _ in 3 * rng.gaussian() } }
+        var items: [[Double]] = [], truth: [Int] = []
+        for i in 0..<(40 * clusters) {
+            let c = (i * 7) % clusters
+            truth.append(c)
+            items.append(centres[c].map { $0 + 0.5 * rng.gaussian() })
+        }
+        let labels = RoomDiarizer.clusterCosine(items, clusters: clusters)
+        #expect(Set(labels).count == clusters)
+        // Same cluster in truth <=> same cluster found.
+        for i in items.indices { for j in items.indices where j > i { #expect((truth[i] == truth[j]) == (labels[i] == labels[j])) } }
+        // The subsampled path (more items than maxItems) agrees.
+        let sub = RoomDiarizer.clusterCosine(items, clusters: clusters, maxItems: 25 * clusters)
+        for i in items.indices { for j in items.indices where j > i { #expect((truth[i] == truth[j]) == (sub[i] == sub[j])) } }
+    }
+
+    @Test("GLR clustering separates Gaussian sources from their statistics")
+    func glr() {
+        var rng = TestRandom(state: 7)
+        let d = 6
+        let means: [[Double]] = [[2, 0, 0, 1, 0, 0], [-2, 1, 0, 0, 0, 1], [0, -2, 2, 0, 1, 0]]
+        var n: [Double] = [], s1: [[Double]] = [], s2: [[Double]] = [], truth: [Int] = []
+        for w in 0..<45 {
+            let c = w % 3
+            truth.append(c)
+            var a = [Double](repeating: 0, count: d), q = [Double](repeating: 0, count: d)
+            for _ in 0..<100 { for i in 0..<d { let x = means[c][i] + rng.gaussian(); a[i] += x; q[i] += x * x } }
+            n.append(100); s1.append(a); s2.append(q)
+        }
+        let labels = RoomDiarizer.clusterGLR(n: n, s1: s1, s2: s2, clusters: 3, bicLambda: nil, maxItems: 1200)
+        for i in truth.indices { for j in truth.indices where j > i { #expect((truth[i] == truth[j]) == (labels[i] == labels[j])) } }
+    }
+
+    @Test("Viterbi keeps a speaker through a weak contrary block, switches on a long one")
+    func viterbi() {
+        // Two states; block scores favour state 1 only in block 3 (weakly) and blocks 6...9 (strongly).
+        var score: [Double] = []
+        for b in 0..<10 {
+            let favour1 = b == 3 ? 10.0 : (b >= 6 ? 50.0 : -30.0)
+            score += [0, favour1]
+        }
+        let path = RoomDiarizer.viterbi(score: score, blocks: 10, states: 2, penalty: 40)
+        #expect(path == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    }
+}
+
+@Suite struct RoomDiarizerSignalTests {
+    /// Two synthetic "voices": harmonic complexes with different pitch and spectral tilt/formants.
+    static func voice(_ which: Int, count: Int, phase: Int, rng: inout TestRandom) -> [Float] {
+        let f0 = which == 0 ? 115.0 : 230.0
+        let formant = which == 0 ? [500.0, 1500.0] : [900.0, 2600.0]
+        var out = [Float](repeating: 0, count: count)
+        for h in 1...30 {
+            let f = f0 * Double(h)
+            if f > 4000 { break }
+            let gain = formant.reduce(0.0) { $0 + 1 / (1 + pow((f - $1) / 200, 2)) } + 0.02
+            for i in 0..<count {
+                out[i] += Float(0.1 * gain * sin(2 * Double.pi * f * Double(i + phase) / 16000))
+            }
+        }
+        for i in 0..<count { out[i] += Float(0.003 * rng.gaussian()) }
+        return out
+    }
+
+    @Test("alternating synthetic voices are split correctly, labelled in order of first appearance")
+    func alternating() {
+        let geometry = FrameGeometry(sampleRate: 16000)
+        let mfcc = MelCepstrum(geometry: geometry)
+        var rng = TestRandom(state: 3)
+        // Turns: voice 1 first, lengths 1.2-2.5 s, 0.3 s silences; 16 turns.
+        var samples: [Float] = [], truth: [Int8] = []
+        for t in 0..<16 {
+            let who = t % 2 == 0 ? 1 : (t % 5 == 1 ? 1 : 0)  // not strictly alternating
+            let length = 16000 * (12 + (t * 7) % 14) / 10
+            samples += Self.voice(who, count: length, phase: samples.count, rng: &rng)
+            truth += [Int8](repeating: Int8(who), count: length / 160)
+            samples += (0..<4800).map { _ in Float(0.003 * rng.gaussian()) }
+            truth += [Int8](repeating: -1, count: 30)
+        }
+        var diarizer = RoomDiarizer(speakers: 2, framesPerSecond: 100)
+        var features = [Float](repeating: 0, count: 13)
+        var window = [Float](repeating: 0, count: geometry.windowLength)
+        let hop = geometry.hopLength, n = geometry.windowLength
+        for k in 0..<truth.count {
+            let start = k * hop + hop / 2 - n / 2
+            for i in 0..<n { let j = start + i; window[i] = j >= 0 && j < samples.count ? samples[j] : 0 }
+            window.withUnsafeBufferPointer { w in features.withUnsafeMutableBufferPointer { mfcc.analyze(samples: w, into: $0) } }
+            features.withUnsafeBufferPointer { diarizer.push(features: $0, speech: truth[k] >= 0) }
+        }
+        let labels = diarizer.finish()
+        #expect(labels.count == truth.count)
+        #expect(zip(labels, truth).allSatisfy { ($0 < 0) == ($1 < 0) })
+        // Voice 1 speaks first, so it must be label 0.
+        let mapped = truth.map { $0 < 0 ? Int8(-1) : 1 - $0 }
+        let speech = truth.filter { $0 >= 0 }.count
+        let wrong = zip(labels, mapped).filter { $0 != $1 }.count
+        #expect(Double(wrong) / Double(speech) < 0.02, "\(wrong) of \(speech) speech frames wrong")
+    }
+
+    @Test("no speech, one speaker, and label range")
+    func edges() {
+        var d = RoomDiarizer(speakers: 3, framesPerSecond: 100)
+        for _ in 0..<50 { d.push(features: [Float](repeating: 0, count: 13), speech: false) }
+        #expect(d.finish() == [Int8](repeating: -1, count: 50))
+        var one = RoomDiarizer(speakers: 1, framesPerSecond: 100)
+        var rng = TestRandom(state: 1)
+        for k in 0..<300 { one.push(features: (0..<13).map { _ in Float(rng.gaussian()) }, speech: k % 50 < 40) }
+        let labels = one.finish()
+        #expect(labels.enumerated().allSatisfy { $0.element == ($0.offset % 50 < 40 ? 0 : -1) })
+        // A few frames of speech with many speakers asked: labels stay within range.
+        var few = RoomDiarizer(speakers: 4, framesPerSecond: 100)
+        for k in 0..<30 { few.push(features: (0..<13).map { _ in Float(rng.gaussian()) }, speech: k > 25) }
+        let f = few.finish()
+        #expect(f.allSatisfy { $0 >= -1 && $0 < 4 })
+        #expect(f.last! >= 0 && f.first! == -1)
+    }
+}

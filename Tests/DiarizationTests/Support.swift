@@ -1,0 +1,198 @@
+import Foundation
+import TalkBalanceCore
+import TalkBalanceDSP
+import TalkBalanceEval
+import TalkBalanceIO
+
+/// The package root, found from this file's path (Tests/DiarizationTests/Support.swift).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// Shared test data (read-only), next to the package: ../shared/data.
+let sharedData = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+/// A sound file decoded to mono (channels summed, as a room microphone would hear everyone).
+struct MonoAudio {
+    let sampleRate: Int
+    let samples: [Float]
+
+    static func load(path: String) throws -> MonoAudio {
+        let reader = try SoundFileReader(path: path)
+        let channels = reader.format.channelCount
+        var block = AudioBlock(channelCount: channels, capacityFrames: 8192)
+        var out: [Float] = []
+        while try reader.read(into: &block) > 0 {
+            for f in 0..<block.frameCount {
+                var s: Float = 0
+                for c in 0..<channels { s += block.samples[f * channels + c] }
+                out.append(s)
+            }
+        }
+        return MonoAudio(sampleRate: reader.format.sampleRate, samples: out)
+    }
+}
+
+/// Everything the room diarizer needs from one mono recording: per-frame features and speech mask.
+struct RoomFrames {
+    let geometry: FrameGeometry
+    /// `coefficients` values per frame.
+    let features: [Float]
+    let coefficients: Int
+    let pitch: [Float]
+    let speech: [Bool]
+    var frameCount: Int { speech.count }
+
+    /// Speech = frames whose hop centre lies inside a segment of the existing pipeline's VAD run on the
+    /// mono signal; features = `MelCepstrum` over the same 10 ms frames (window centred on the hop,
+    /// zero-padded at the edges).
+    static func analyse(_ audio: MonoAudio, melBands: Int = 24, coefficients: Int = 13,
+                        bandHz: ClosedRange<Double> = 100...4000, speechOverride: [Bool]? = nil) throws -> RoomFrames {
+        let analyzer = try SessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1))
+        let geometry = analyzer.geometry
+        let frames = (audio.samples.count + geometry.hopLength - 1) / geometry.hopLength
+        var speech = [Bool](repeating: false, count: frames)
+        if let speechOverride {
+            for k in 0..<min(frames, speechOverride.count) { speech[k] = speechOverride[k] }
+        } else {
+            audio.samples.withUnsafeBufferPointer { analyzer.process(interleaved: $0) }
+            let result = analyzer.finish()
+            for segment in result.segments {
+                let first = max(0, (segment.startSample - geometry.hopLength / 2 + geometry.hopLength - 1) / geometry.hopLength)
+                let last = min(frames - 1, (segment.endSample - geometry.hopLength / 2 - 1) / geometry.hopLength)
+                if first <= last { for k in first...last { speech[k] = true } }
+            }
+        }
+        let cepstrum = MelCepstrum(geometry: geometry, melBands: melBands, coefficients: coefficients, bandHz: bandHz)
+        var features = [Float](repeating: 0, count: frames * coefficients)
+        var pitch = [Float](repeating: 0, count: frames)
+        let n = geometry.windowLength, hop = geometry.hopLength
+        var window = [Float](repeating: 0, count: n)
+        audio.samples.withUnsafeBufferPointer { x in
+            for k in 0..<frames {
+                let start = k * hop + hop / 2 - n / 2
+                for i in 0..<n {
+                    let j = start + i
+                    window[i] = j >= 0 && j < x.count ? x[j] : 0
+                }
+                window.withUnsafeBufferPointer { w in
+                    features.withUnsafeMutableBufferPointer { f in
+                        cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: f[(k * coefficients)..<((k + 1) * coefficients)]))
+                    }
+                }
+                pitch[k] = cepstrum.pitchHz
+            }
+        }
+        return RoomFrames(geometry: geometry, features: features, coefficients: coefficients, pitch: pitch, speech: speech)
+    }
+
+    func diarize(speakers: Int, options: RoomDiarizer.Options = RoomDiarizer.Options()) -> [Int8] {
+        var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(geometry.hopLength),
+                                    options: options)
+        features.withUnsafeBufferPointer { f in
+            for k in 0..<frameCount {
+                diarizer.push(features: UnsafeBufferPointer(rebasing: f[(k * coefficients)..<((k + 1) * coefficients)]), speech: speech[k])
+            }
+        }
+        return diarizer.finish()
+    }
+
+    /// Per-frame labels to segments named "S0", "S1", ... (frame k covers [k, k + 1) hops).
+    func segments(_ labels: [Int8]) -> [LabeledSegment] {
+        let step = Double(geometry.hopLength) / Double(geometry.sampleRate)
+        var out: [LabeledSegment] = []
+        var k = 0
+        while k < labels.count {
+            let l = labels[k]
+            var e = k + 1
+            while e < labels.count && labels[e] == l { e += 1 }
+            if l >= 0 { out.append(LabeledSegment(speaker: "S\(l)", start: Double(k) * step, end: Double(e) * step)) }
+            k = e
+        }
+        return out
+    }
+}
+
+/// A recording with RTTM truth.
+struct RoomCase: CustomStringConvertible {
+    let name: String
+    let audio: String
+    let rttm: String
+    var description: String { name }
+
+    var reference: [LabeledSegment] {
+        get throws { try RTTM.parse(String(contentsOfFile: rttm, encoding: .utf8)) }
+    }
+    var speakerCount: Int {
+        get throws { Set(try reference.map(\.speaker)).count }
+    }
+
+    static func real(_ folder: String) -> RoomCase {
+        let dir = sharedData.appendingPathComponent("real/\(folder)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let stem = files.first { $0.hasSuffix(".flac") }.map { String($0.dropLast(5)) } ?? folder
+        return RoomCase(name: folder, audio: dir.appendingPathComponent("\(stem).flac").path,
+                        rttm: dir.appendingPathComponent("\(stem).rttm").path)
+    }
+
+    static let ami = (0...9).map { String(format: "ami-trn%02d", $0) }
+}
+
+/// A room conversation built by tools/make-session from the real voices (one channel per person,
+/// summed to mono when loaded). Deterministic for a seed; cached in the temporary directory.
+func generatedConversation(speakers: Int, seed: Int, duration: Int = 60) throws -> RoomCase {
+    let name = "room\(speakers)p-s\(seed)-\(duration)s"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-diarization-\(name)")
+    let audio = folder.appendingPathComponent("\(name).flac").path
+    let rttm = folder.appendingPathComponent("\(name).rttm").path
+    if !FileManager.default.fileExists(atPath: rttm) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("tools/make-session").path,
+                             "--out", folder.path, "--name", name, "--seed", "\(seed)", "--voices", "real",
+                             "--speakers", "\(speakers)", "--duration", "\(duration)",
+                             "--crosstalk-db", "-20,-20", "--snr-db", "30", "--format", "flac"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw GenerationFailed(message: String(decoding: message, as: UTF8.self))
+        }
+    }
+    return RoomCase(name: name, audio: audio, rttm: rttm)
+}
+
+struct GenerationFailed: Error, CustomStringConvertible { let message: String; var description: String { message } }
+
+struct RoomScore {
+    let strict: DiarizationScore
+    let collared: DiarizationScore
+    /// One-speaker baseline: every speech frame labelled as one person (strict).
+    let oneSpeaker: DiarizationScore
+}
+
+func scoreRoom(_ c: RoomCase, speakers: Int? = nil, options: RoomDiarizer.Options = RoomDiarizer.Options(),
+               bandHz: ClosedRange<Double> = 100...4000) throws -> RoomScore {
+    let reference = try c.reference
+    var oracle: [Bool]? = nil
+    if ProcessInfo.processInfo.environment["DIAR_ORACLE"] == "1" {
+        // Reference speech as the speech mask (to separate voice activity errors from speaker errors).
+        let audio = try MonoAudio.load(path: c.audio)
+        let frames = (audio.samples.count + 159) / 160
+        var mask = [Bool](repeating: false, count: frames)
+        for seg in reference {
+            let a = max(0, Int((seg.start * 100).rounded())), b = min(frames, Int((seg.end * 100).rounded()))
+            if a < b { for k in a..<b { mask[k] = true } }
+        }
+        oracle = mask
+    }
+    let frames = try RoomFrames.analyse(try MonoAudio.load(path: c.audio), bandHz: bandHz, speechOverride: oracle)
+    let n = try speakers ?? c.speakerCount
+    let labels = frames.diarize(speakers: n, options: options)
+    let hypothesis = frames.segments(labels)
+    let single = frames.segments(frames.speech.map { $0 ? 0 : -1 })
+    return RoomScore(strict: Scoring.diarization(reference: reference, hypothesis: hypothesis),
+                     collared: Scoring.diarization(reference: reference, hypothesis: hypothesis, collar: 0.25),
+                     oneSpeaker: Scoring.diarization(reference: reference, hypothesis: single))
+}
