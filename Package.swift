@@ -34,14 +34,16 @@ let package = Package(
             ]
         ),
 
+        // Child processes for tests: output through files, every wait with a deadline (never hangs CI).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TalkBalanceDSPTests", dependencies: ["TalkBalanceDSP"]),
         .testTarget(name: "TalkBalanceCoreTests", dependencies: ["TalkBalanceCore"]),
-        .testTarget(name: "TalkBalanceIOTests", dependencies: ["TalkBalanceIO", "TalkBalanceCore"]),
-        .testTarget(name: "TalkBalanceReportTests", dependencies: ["TalkBalanceReport", "TalkBalanceCore"]),
+        .testTarget(name: "TalkBalanceIOTests", dependencies: ["TestSupport", "TalkBalanceIO", "TalkBalanceCore"]),
+        .testTarget(name: "TalkBalanceReportTests", dependencies: ["TestSupport", "TalkBalanceReport", "TalkBalanceCore"]),
         .testTarget(name: "TalkBalanceEvalTests", dependencies: ["TalkBalanceEval"]),
-        .testTarget(name: "AccuracyTests", dependencies: ["TalkBalanceCore", "TalkBalanceIO", "TalkBalanceEval"]),
-        .testTarget(name: "DiarizationTests", dependencies: ["TalkBalanceCore", "TalkBalanceDSP", "TalkBalanceIO", "TalkBalanceEval"]),
-        .testTarget(name: "talkbalanceTests", dependencies: ["TalkBalanceCore"]),
+        .testTarget(name: "AccuracyTests", dependencies: ["TestSupport", "TalkBalanceCore", "TalkBalanceIO", "TalkBalanceEval"]),
+        .testTarget(name: "DiarizationTests", dependencies: ["TestSupport", "TalkBalanceCore", "TalkBalanceDSP", "TalkBalanceIO", "TalkBalanceEval"]),
+        .testTarget(name: "talkbalanceTests", dependencies: ["TestSupport", "TalkBalanceCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

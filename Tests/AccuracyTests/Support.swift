@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TalkBalanceCore
 import TalkBalanceEval
 import TalkBalanceIO
@@ -31,19 +32,9 @@ struct TruthSession {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-accuracy-\(getpid())-\(name)")
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot.appendingPathComponent("tools/make-session").path,
-                             "--out", folder.path, "--name", name, "--format", "flac"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw GenerationFailed(message: String(decoding: message, as: UTF8.self))
-        }
+        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                 "--out", folder.path, "--name", name, "--format", "flac"] + arguments, timeout: 600)
+        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
         var session = TruthSession(folder: folder, name: name)
         session.temporary = true
         return session

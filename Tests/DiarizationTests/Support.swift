@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TalkBalanceCore
 import TalkBalanceDSP
 import TalkBalanceEval
@@ -144,21 +145,11 @@ func generatedConversation(speakers: Int, seed: Int, duration: Int = 60) throws 
     let rttm = folder.appendingPathComponent("\(name).rttm").path
     if !FileManager.default.fileExists(atPath: rttm) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot.appendingPathComponent("tools/make-session").path,
-                             "--out", folder.path, "--name", name, "--seed", "\(seed)", "--voices", "real",
-                             "--speakers", "\(speakers)", "--duration", "\(duration)",
-                             "--crosstalk-db", "-20,-20", "--snr-db", "30", "--format", "flac"]
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw GenerationFailed(message: String(decoding: message, as: UTF8.self))
-        }
+        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                 "--out", folder.path, "--name", name, "--seed", "\(seed)", "--voices", "real",
+                                                 "--speakers", "\(speakers)", "--duration", "\(duration)",
+                                                 "--crosstalk-db", "-20,-20", "--snr-db", "30", "--format", "flac"], timeout: 600)
+        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
     }
     return RoomCase(name: name, audio: audio, rttm: rttm)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TalkBalanceCore
 import TalkBalanceIO
@@ -91,16 +92,8 @@ func rmsOf(_ samples: [Float], channels: Int, channel c: Int) -> Double {
 /// Runs /usr/bin/sox with `arguments`; returns its exit status and stderr.
 @discardableResult
 func sox(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
-    p.arguments = arguments
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, text)
+    let run = try Subprocess.run("/usr/bin/sox", arguments, timeout: 120)
+    return (run.timedOut ? -1 : run.status, run.stderr)
 }
 
 /// Reads a whole file through SoundFileReader with the given block capacity.

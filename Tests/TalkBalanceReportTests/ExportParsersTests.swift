@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TalkBalanceCore
 import TalkBalanceReport
@@ -32,15 +33,9 @@ import TalkBalanceReport
     }
 
     private func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let run = try Subprocess.run(executable, arguments, timeout: 600)
+            return (run.timedOut ? -1 : run.status, run.stdoutText + run.stderr + (run.timedOut ? "\n(timed out)" : ""))
+        } catch { return (-1, "\(error)") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 enum BadInput: String, CaseIterable, Sendable {
@@ -26,13 +27,9 @@ enum BadInput: String, CaseIterable, Sendable {
             return path
         case .truncatedFLAC:
             let full = folder.path("full.flac")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
-            p.arguments = ["-D", "-R", "-n", "-r", "16000", "-c", "2", "-b", "16", full, "synth", "3", "sine", "300", "sine", "500", "vol", "0.3"]
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            let sox = try Subprocess.run("/usr/bin/sox", ["-D", "-R", "-n", "-r", "16000", "-c", "2", "-b", "16", full,
+                                                          "synth", "3", "sine", "300", "sine", "500", "vol", "0.3"], timeout: 60)
+            #expect(sox.succeeded, "\(sox.stderr)")
             let data = try Data(contentsOf: URL(fileURLWithPath: full))
             try FileManager.default.removeItem(atPath: full)
             let path = folder.path("cut.flac")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `talkbalance live` through the real ALSA capture path, with ALSA's `file` plugin standing in for a
 /// sound card (../shared/PLATFORM.md): the plugin reads a raw S16_LE file (or a named pipe, for paced
@@ -11,12 +12,8 @@ struct LiveTests {
 
     /// Raw S16_LE interleaved audio of `file` (via sox), and its frame count.
     static func raw(_ file: String, into path: String, channels: Int = 2) throws -> Int {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sox", file, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", path]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "sox failed")
+        let sox = try Subprocess.run("sox", [file, "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", path], timeout: 60)
+        #expect(sox.succeeded, "sox failed: \(sox.stderr)")
         let bytes = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         return bytes / (2 * channels)
     }
@@ -199,7 +196,7 @@ struct PacedLiveTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        Subprocess.wait(for: p, seconds: 30)
         writer.stop()
         #expect(p.terminationReason == .uncaughtSignal)
         #expect(size > 4096 + 3 * 64000, "the recording did not grow")
@@ -240,7 +237,7 @@ struct PacedLiveTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         p.terminate()   // SIGTERM
-        p.waitUntilExit()
+        #expect(Subprocess.wait(for: p, seconds: 30), "live did not end within 30 s of SIGTERM")
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
         let report = try #require(try? Data(contentsOf: URL(fileURLWithPath: folder.path("live.json"))), "no report after SIGTERM")
         let root = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
@@ -266,23 +263,20 @@ struct PacedLiveTests {
         Self.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
         let binary = try #require(Binary.url)
-        let session = "tb\(getpid())\(Int.random(in: 0..<100_000))"
+        // A private tmux server (its own socket), started by the first call and killed at the end. Its
+        // output goes through files: the server inherits the first client's descriptors and would keep a
+        // pipe open for good (that hung CI once).
+        let socket = "talkbalance-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        let session = "meter"
         func tmux(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-            p.arguments = args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            let run = try Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, timeout: 20)
+            #expect(!run.timedOut, "tmux \(args.first ?? "") did not return")
+            return run.stdoutText
         }
         let command = [binary.path, "live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
                        "--names", "Anna,Ben", "--report", folder.path("live.json")].map { "'\($0)'" }.joined(separator: " ")
         _ = try tmux(["new-session", "-d", "-s", session, "-x", "80", "-y", "24", command])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        defer { _ = try? tmux(["kill-server"]) }
         let writer = PacedWriter()
         writer.start(raw: raw, fifo: fifo, speed: 2)
         defer { writer.stop() }

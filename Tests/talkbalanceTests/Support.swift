@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 // These tests run the built `talkbalance` executable. The test target does not depend on the executable
 // target, so the binary must be built before the tests run: `swift build` builds every product, and the
@@ -78,35 +79,13 @@ final class TempFolder {
     }
 
     /// Runs `talkbalance` with `arguments` in this folder; stdout and stderr go through files (no pipe
-    /// deadlock), stdin is /dev/null.
-    func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+    /// deadlock), stdin is /dev/null; killed (and the test failed) after `timeout` seconds.
+    func run(_ arguments: [String], timeout: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
         let binary = try #require(Binary.url, "talkbalance binary not found: run `swift build` first", sourceLocation: sourceLocation)
-        let tag = UUID().uuidString
-        let outURL = url.appendingPathComponent(".stdout-\(tag)")
-        let errURL = url.appendingPathComponent(".stderr-\(tag)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = arguments
-        p.currentDirectoryURL = url
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        let result = RunResult(status: p.terminationStatus,
-                               stdout: try Data(contentsOf: outURL),
-                               stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-        #expect(p.terminationReason == .exit, "talkbalance was killed by a signal", sourceLocation: sourceLocation)
+        let run = try Subprocess.run(binary.path, arguments, in: url, timeout: timeout)
+        let result = RunResult(status: run.status, stdout: run.stdout, stderr: run.stderr)
+        #expect(!run.timedOut, "talkbalance \(arguments.first ?? "") did not finish within \(timeout) s", sourceLocation: sourceLocation)
+        #expect(!run.killedBySignal, "talkbalance was killed by a signal", sourceLocation: sourceLocation)
         #expect(!result.stderr.contains("Fatal error"), "stack trace on stderr: \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
