@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a finished (or stopped) child process left behind.
 public struct ProcessRun: Sendable {
@@ -13,12 +16,101 @@ public struct ProcessRun: Sendable {
     public var succeeded: Bool { !timedOut && !killedBySignal && status == 0 }
 }
 
-/// Runs child processes for tests without ever hanging the test run.
+/// A child process started with posix_spawn and reaped with waitpid by its owner.
 ///
-/// - stdout and stderr go to files, never pipes: a program that leaves a daemon behind (tmux starts its
-///   server on first use, and the server inherits the client's descriptors) would keep a pipe open
-///   forever and a read to end-of-file would never return. This hung CI once.
-/// - every wait has a deadline; past it the process gets SIGTERM, then SIGKILL two seconds later.
+/// Foundation's `Process` is not used for this: on Linux it learns that a child ended from a descriptor
+/// the child inherits, so a child that leaves a daemon behind (tmux starts its server on first use, and
+/// the server inherits everything) is never seen to end and `waitUntilExit` blocks for good. That hung
+/// CI once. Here stdout and stderr go to files, never pipes, and every wait has a deadline.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private var finished: (status: Int32, signalled: Bool)? = nil
+
+    public struct SpawnFailed: Error, CustomStringConvertible {
+        public let executable: String, code: Int32
+        public var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+    }
+
+    /// Starts `executable` (an absolute path, or a name looked up on PATH) with `arguments`; stdin is
+    /// /dev/null, stdout and stderr go to the given paths (nil: /dev/null), in `directory` if given.
+    public init(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                stdout: String? = nil, stderr: String? = nil) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // The child starts with default signal handling (tests set SIGPIPE to ignored) and no mask.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), empty = sigset_t()
+        sigemptyset(&defaults); sigaddset(&defaults, SIGPIPE); sigaddset(&defaults, SIGINT); sigaddset(&defaults, SIGTERM)
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // A working directory through coreutils' `env --chdir` (posix_spawn_file_actions_addchdir_np is
+        // not visible to Swift without _GNU_SOURCE).
+        let command = directory.map { ["/usr/bin/env", "--chdir=\($0.path)", executable] } ?? [executable]
+        let argv: [UnsafeMutablePointer<CChar>?] = (command + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let code = command[0].contains("/")
+            ? posix_spawn(&child, command[0], &actions, &attributes, argv, environ)
+            : posix_spawnp(&child, command[0], &actions, &attributes, argv, environ)
+        guard code == 0 else { throw SpawnFailed(executable: executable, code: code) }
+        pid = child
+    }
+
+    /// Sends `signal` unless the child has been reaped already.
+    public func send(_ signal: Int32) {
+        if finished == nil { kill(pid, signal) }
+    }
+
+    /// Reaps the child if it has ended; true once it has.
+    public var hasEnded: Bool {
+        if finished != nil { return true }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid {
+            let signalled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
+            finished = (signalled ? status & 0x7f : (status >> 8) & 0xff, signalled)
+        } else if r < 0 && errno == ECHILD {
+            finished = (-1, false)    // reaped elsewhere: status unknown
+        }
+        return finished != nil
+    }
+
+    /// Exit status, or the signal number when `signalled`; nil while running.
+    public var status: Int32? { hasEnded ? finished?.status : nil }
+    public var signalled: Bool { hasEnded && finished?.signalled == true }
+
+    /// Waits at most `seconds` for the child to end; past that it gets SIGTERM, then SIGKILL two seconds
+    /// later, and is reaped. Returns false when the deadline passed.
+    @discardableResult
+    public func wait(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !hasEnded && Date() < deadline { usleep(10_000) }
+        if hasEnded { return true }
+        send(SIGTERM)
+        let grace = Date().addingTimeInterval(2)
+        while !hasEnded && Date() < grace { usleep(10_000) }
+        if !hasEnded {
+            send(SIGKILL)
+            while !hasEnded { usleep(10_000) }
+        }
+        return false
+    }
+
+    deinit {
+        // Never leave a child behind.
+        if !hasEnded { send(SIGKILL); while !hasEnded { usleep(10_000) } }
+    }
+}
+
+/// Runs a program to completion with output captured through files and a deadline.
 public enum Subprocess {
     /// Runs `executable` (an absolute path, or a name looked up on PATH) with `arguments`, stdin from
     /// /dev/null, and waits at most `timeout` seconds.
@@ -27,42 +119,11 @@ public enum Subprocess {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-subprocess-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("stdout"), errURL = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        let p = Process()
-        if executable.hasPrefix("/") {
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [executable] + arguments
-        }
-        if let directory { p.currentDirectoryURL = directory }
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let timedOut = !wait(for: p, seconds: timeout)
-        try out.close(); try err.close()
-        return ProcessRun(status: p.terminationStatus, killedBySignal: p.terminationReason == .uncaughtSignal,
-                          timedOut: timedOut, stdout: try Data(contentsOf: outURL),
-                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-    }
-
-    /// Waits for a started process at most `seconds`; past that it is terminated, then killed.
-    /// Returns false when the deadline passed. Always returns with the process reaped.
-    @discardableResult
-    public static func wait(for p: Process, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        guard p.isRunning else { p.waitUntilExit(); return true }
-        p.terminate()
-        let grace = Date().addingTimeInterval(2)
-        while p.isRunning && Date() < grace { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        return false
+        let outPath = folder.appendingPathComponent("stdout").path, errPath = folder.appendingPathComponent("stderr").path
+        let child = try ChildProcess(executable, arguments, in: directory, stdout: outPath, stderr: errPath)
+        let timedOut = !child.wait(seconds: timeout)
+        return ProcessRun(status: child.status ?? -1, killedBySignal: child.signalled, timedOut: timedOut,
+                          stdout: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(),
+                          stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self))
     }
 }

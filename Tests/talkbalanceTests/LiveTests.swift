@@ -119,7 +119,7 @@ struct LiveTests {
         let missing = try folder.run(["live", "--device", "hw:7,0", "--duration", "1"])
         #expect(missing.status != 0)
         #expect(missing.stderrLines.count == 1 && missing.stderr.contains("hw:7,0"), "\(missing.stderr)")
-        FileManager.default.createFile(atPath: folder.path("exists.wav"), contents: Data("keep".utf8))
+        _ = FileManager.default.createFile(atPath: folder.path("exists.wav"), contents: Data("keep".utf8))
         let exists = try folder.run(["live", "--record", "exists.wav", "--duration", "1"])
         #expect(exists.status == 73)
         #expect(try String(contentsOfFile: folder.path("exists.wav"), encoding: .utf8) == "keep")
@@ -177,14 +177,8 @@ struct PacedLiveTests {
         Self.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
         let binary = try #require(Binary.url)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
-                       "--record", folder.path("rec.wav")]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(binary.path, ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2",
+                                               "--rate", "16000", "--record", folder.path("rec.wav")])
         let writer = PacedWriter()
         writer.start(raw: raw, fifo: fifo, speed: 4)   // 4x real time keeps the test short
         // Wait until at least 3 s of audio is on disk, then pull the plug.
@@ -195,10 +189,10 @@ struct PacedLiveTests {
             if size > 4096 + 3 * 64000 { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        kill(p.processIdentifier, SIGKILL)
-        Subprocess.wait(for: p, seconds: 30)
+        p.send(SIGKILL)
+        p.wait(seconds: 30)
         writer.stop()
-        #expect(p.terminationReason == .uncaughtSignal)
+        #expect(p.signalled && p.status == SIGKILL)
         #expect(size > 4096 + 3 * 64000, "the recording did not grow")
         // Readable by `analyze`, with at least the 3 s seen before the kill.
         let analysed = try folder.run(["analyze", "rec.wav", "--format", "json"])
@@ -221,14 +215,9 @@ struct PacedLiveTests {
         let fifo = folder.path("mic.fifo")
         Self.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
-        let p = Process()
-        p.executableURL = try #require(Binary.url)
-        p.arguments = ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
-                       "--names", "Anna,Ben", "--record", folder.path("rec.wav"), "--report", folder.path("live.json")]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(try #require(Binary.url).path,
+                                 ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
+                                  "--names", "Anna,Ben", "--record", folder.path("rec.wav"), "--report", folder.path("live.json")])
         let writer = PacedWriter()
         writer.start(raw: raw, fifo: fifo, speed: 4)
         defer { writer.stop() }
@@ -236,9 +225,9 @@ struct PacedLiveTests {
         while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: folder.path("rec.wav"))[.size] as? Int) ?? 0) < 4096 + 2 * 64000 {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        p.terminate()   // SIGTERM
-        #expect(Subprocess.wait(for: p, seconds: 30), "live did not end within 30 s of SIGTERM")
-        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+        p.send(SIGTERM)
+        #expect(p.wait(seconds: 30), "live did not end within 30 s of SIGTERM")
+        #expect(!p.signalled && p.status == 0)
         let report = try #require(try? Data(contentsOf: URL(fileURLWithPath: folder.path("live.json"))), "no report after SIGTERM")
         let root = try #require(try JSONSerialization.jsonObject(with: report) as? [String: Any])
         let duration = try #require(root["duration"] as? Double)
