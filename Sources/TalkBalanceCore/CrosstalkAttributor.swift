@@ -144,6 +144,28 @@ public struct CrosstalkAttributor: Sendable {
         }
     }
 
+    /// Until a pair's crosstalk is learned, the assumed level allows for a difference in mic gain, read
+    /// from the channels' noise floors: room noise reaches each mic through its gain, so a mic whose
+    /// floor is 10 dB above another's hears that other person's voice up to 10 dB louder than assumed.
+    /// Only a hotter receiving mic raises the assumption (at most `maxGainAllowanceDB`); a quieter one
+    /// never lowers it, since a floor can be low for other reasons (a noiseless or gated channel).
+    /// Without this, a low mic's person makes everyone else "speak" until the pair is learned, and with
+    /// a low mic the pair may be learned late or never (its own signal is the least coherent).
+    public mutating func updatePriors(floorsDB: UnsafeBufferPointer<Float>) {
+        for from in 0..<channelCount {
+            for to in 0..<channelCount where to != from {
+                let index = from * channelCount + to
+                guard counts[index] < Self.minSamples else { continue }
+                let measured = floorsDB[to] > Self.minFloorDB && floorsDB[from] > Self.minFloorDB
+                leakDB[index] = assumedDB + (measured ? max(0, min(Self.maxGainAllowanceDB, floorsDB[to] - floorsDB[from])) : 0)
+            }
+        }
+    }
+    /// Largest mic-gain difference the assumed crosstalk allows for, dB.
+    public static let maxGainAllowanceDB: Float = 12
+    /// Floors at or below this (dB) are not measurements yet.
+    private static let minFloorDB: Float = -100
+
     /// Own-voice decision for `channel`, given whether it is active and every channel's level.
     public func isOwnVoice(_ channel: Int, active: UnsafeBufferPointer<Bool>, levelsDB: UnsafeBufferPointer<Float>) -> Bool {
         guard active[channel] else { return false }

@@ -32,6 +32,18 @@ public final class SessionAnalyzer {
     private var smoothedPower: [Float]
     private var noiseFloors: [Float]
     private var speechPeaks: [Float]
+    /// Soft word ends: each channel's band power smoothed over about 15 ms, whether that smoothed level
+    /// is still above the hold threshold, and the channel's own-voice decision of the previous frame.
+    private var tailPower: [Float]
+    private var tailAboveHold: [Bool]
+    private var ownBefore: [Bool]
+    private var tailFrames: [Int]
+    /// Weight of the previous tail power per 10 ms frame.
+    private static let tailSmoothing: Float = 0.5
+    /// Longest soft end added after the level itself fell below the hold threshold (60 ms): a voice
+    /// that stops at once still ends within that of its last loud frame.
+    private static let maxTailFrames = 6
+    private let maxTail: Int
     /// Weight of the previous smoothed power per 10 ms frame (a time constant of about 30 ms).
     private static let floorSmoothing: Float = 0.7
     /// The speech peak falls by this many dB a second when nobody is louder.
@@ -62,7 +74,12 @@ public final class SessionAnalyzer {
         }
     }
 
-    public init(format: StreamFormat, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil) throws(SetupError) {
+    /// - Parameter softWordEnds: continue each person's speech for up to 60 ms while a short average of
+    ///   the level stays above the hold threshold (one microphone per person; measured to recover word
+    ///   ends that sink into the noise). The room pipeline turns it off: on one microphone for everyone,
+    ///   a trailing soft end is as likely the next person's start, and it measured worse there.
+    public init(format: StreamFormat, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
+                softWordEnds: Bool = true) throws(SetupError) {
         guard (8000...192_000).contains(format.sampleRate) else { throw .unsupportedRate(format.sampleRate) }
         guard (1...32).contains(format.channelCount) else { throw .unsupportedChannels(format.channelCount) }
         do { try config.validate() } catch { throw .invalid(error) }
@@ -102,6 +119,11 @@ public final class SessionAnalyzer {
         smoothedPower = Array(repeating: -1, count: channels)
         noiseFloors = Array(repeating: FrameFeatures.floorDB, count: channels)
         speechPeaks = Array(repeating: FrameFeatures.floorDB, count: channels)
+        tailPower = Array(repeating: 0, count: channels)
+        tailAboveHold = Array(repeating: false, count: channels)
+        ownBefore = Array(repeating: false, count: channels)
+        tailFrames = Array(repeating: 0, count: channels)
+        maxTail = softWordEnds ? Self.maxTailFrames : 0
         maxLagSamples = Int(config.maxMicDelaySeconds * Double(format.sampleRate))
         var capacity = 1
         while capacity < 2 * geometry.windowLength { capacity *= 2 }
@@ -247,11 +269,14 @@ public final class SessionAnalyzer {
                 levels[c] = excess > 1e-12 ? 10 * log10f(excess) : FrameFeatures.floorDB
                 candidate[c] = level > absoluteFloor && level > floor + (candidate[c] ? hold : onset)
                     && level > speechPeaks[c] - dynamicRange
+                tailPower[c] = Self.tailSmoothing * tailPower[c] + (1 - Self.tailSmoothing) * powf(10, level / 10)
+                tailAboveHold[c] = level > absoluteFloor && 10 * log10f(max(tailPower[c], 1e-30)) > floor + hold
             }
         }
         if channels > 1 {
             levels.withUnsafeBufferPointer { lv in
                 attributor.beginFrame(levelsDB: lv)
+                noiseFloors.withUnsafeBufferPointer { attributor.updatePriors(floorsDB: $0) }
                 for a in 0..<channels {
                     for b in (a + 1)..<channels {
                         if candidate[a] && candidate[b] {
@@ -271,6 +296,20 @@ public final class SessionAnalyzer {
             own[0] = candidate[0]
         }
         for c in 0..<channels where own[c] { lastOwnFrame[c] = nextFrame }
+        // Soft word ends: a word's end sinks into the noise sooner in one frame's level than in a short
+        // average of it. A channel's own voice goes on while that average stays above the hold
+        // threshold, unless someone's own voice is on (then the level may be theirs).
+        var ownCount = 0
+        for c in 0..<channels where own[c] { ownCount += 1 }
+        for c in 0..<channels {
+            if ownCount == 0 && ownBefore[c] && tailAboveHold[c] && tailFrames[c] < maxTail {
+                own[c] = true
+                tailFrames[c] += 1
+            } else if own[c] {
+                tailFrames[c] = 0
+            }
+        }
+        for c in 0..<channels { ownBefore[c] = own[c] }
         var ready = true
         for c in 0..<channels {
             if let decision = smoothers[c].push(own[c]) { finals[c] = decision } else { ready = false }

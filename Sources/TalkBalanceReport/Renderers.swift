@@ -114,7 +114,8 @@ public struct ReportRenderer: Sendable {
         line(pad("Person") + "  " + "Talk".leftPadded(7) + " " + "Share".leftPadded(6) + "  " + "Turns" + "  " + "Longest".leftPadded(8)
              + "  Interrupted  Was interrupted  Backchannels")
         for s in r.speakers {
-            let bar = String(repeating: "#", count: Int((s.share * 20).rounded()))
+            // From the share as printed (0.1 %), so a report re-rendered from its JSON draws the same bar.
+            let bar = String(repeating: "#", count: Int(((s.share * 1000).rounded() / 1000 * 20).rounded()))
             line(String(format: "%@  %@ %5.1f%%  %5d  %7.1fs  %11d  %15d  %12d  %@", pad(s.label), clock(s.talkSamples).leftPadded(7),
                         s.share * 100, s.turns, sec(s.longestTurnSamples), s.interruptionsMade, s.interruptionsSuffered,
                         s.backchannels, bar))

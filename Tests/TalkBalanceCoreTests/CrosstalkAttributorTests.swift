@@ -101,4 +101,36 @@ private func wobble(_ k: Int) -> Float { Float((k * 37) % 41) / 10 - 2 }
         #expect(a.learnedSamples(from: 0, to: 1) == 0)
         #expect(a.crosstalkDB(from: 0, to: 1) == -6)
     }
+
+    @Test("before learning, a hotter receiving mic (higher noise floor) raises the assumed crosstalk")
+    func gainAllowanceFromNoiseFloors() {
+        // Channel 0's mic is 10 dB low: its floor is 10 dB under channel 1's, and its person's voice
+        // reaches channel 1 about as loud as on channel 0 (crosstalk -9 dB, plus the 10 dB gain gap).
+        func decide(floors: [Float]) -> [Bool] {
+            var a = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
+            floors.withUnsafeBufferPointer { a.updatePriors(floorsDB: $0) }
+            return frame(&a, levels: [-30, -29], lags: [nil, nil, nil, nil], active: [true, true])
+        }
+        // Without the allowance (equal floors) the leak looks like channel 1's own voice...
+        #expect(decide(floors: [-50, -50]) == [true, true])
+        // ...with it, it is crosstalk.
+        #expect(decide(floors: [-50, -40]) == [true, false])
+        // The allowance is capped, and a quieter receiving mic never lowers the assumption.
+        var capped = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
+        [-80, -40].withUnsafeBufferPointer { capped.updatePriors(floorsDB: $0) }
+        #expect(capped.crosstalkDB(from: 0, to: 1) == -6 + CrosstalkAttributor.maxGainAllowanceDB)
+        #expect(capped.crosstalkDB(from: 1, to: 0) == -6)
+        // Floors not measured yet (digital silence so far) change nothing.
+        var unmeasured = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
+        [-120, -40].withUnsafeBufferPointer { unmeasured.updatePriors(floorsDB: $0) }
+        #expect(unmeasured.crosstalkDB(from: 0, to: 1) == -6)
+    }
+
+    @Test("a learned crosstalk level is not replaced by the floor-based assumption")
+    func learnedLevelWins() {
+        var a = learnedTwoChannel()
+        [-50, -40].withUnsafeBufferPointer { a.updatePriors(floorsDB: $0) }
+        #expect(abs(a.crosstalkDB(from: 0, to: 1) - -12) <= 1.5)
+    }
+
 }

@@ -35,7 +35,7 @@ public enum RoomAnalysis {
         do { first = try open() } catch { throw .source(error) }
         let rate = first.format.sampleRate
         let vad: SessionAnalyzer
-        do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config) } catch {
+        do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEnds: false) } catch {
             throw .invalid(error.description)
         }
         var mono: [Float] = []
