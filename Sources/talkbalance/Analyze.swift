@@ -77,6 +77,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names).")
     var speakers: Int?
 
+    @Flag(inversion: .prefixedNo, help: "A stereo recording of the room (a recorder between the partners): use the level and time difference between the two channels as well as the voices. Default: used when the channels differ enough; --no-spatial: never (the channels are mixed). Either flag says the channels are one room, even with as many people as channels.")
+    var spatial: Bool? = nil
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -114,15 +117,23 @@ struct Analyze: ParsableCommand {
         if let output, !force, FileManager.default.fileExists(atPath: output) {
             fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
-        if let speakers, speakers != reader.format.channelCount {
-            if speakers > reader.format.channelCount && reader.format.channelCount > 1 {
-                fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel for a room microphone", code: Exit.usage)
+        if spatial != nil && speakers == nil {
+            fail("--\(spatial == true ? "" : "no-")spatial needs --speakers N, the number of people in the room", code: Exit.usage)
+        }
+        // --spatial or --no-spatial says the channels are one room, even with as many people as channels.
+        if let speakers, speakers != reader.format.channelCount || spatial != nil {
+            if speakers > reader.format.channelCount && reader.format.channelCount > 2 {
+                fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel (or two, for a stereo recorder) for a room microphone", code: Exit.usage)
             }
             let path = file
             let result: SessionResult
             do {
-                result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: path) }, speakers: speakers,
-                                                  config: thresholds.config, labels: names.map(parsedNames))
+                let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
+                                                             config: thresholds.config, labels: names.map(parsedNames), spatial: spatial)
+                result = room.result
+                if room.spatial && spatial == nil && !quiet {
+                    FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))
+                }
             } catch {
                 switch error {
                 case .invalid(let message): fail(message, code: Exit.usage)

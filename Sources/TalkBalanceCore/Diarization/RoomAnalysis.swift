@@ -24,8 +24,17 @@ public enum RoomAnalysis {
     /// - Parameters:
     ///   - open: opens the recording from its start (called twice).
     ///   - labels: names in order of first appearance; default S1, S2, ...
+    ///   - spatial: for a two-channel recording, use the level and time difference between the channels
+    ///     (a stereo microphone between the partners) as well as the voices: `true` always, `false`
+    ///     never, nil when the channels turn out to differ (see `SpatialDetector`).
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                               labels: [String]? = nil) throws(Failure) -> SessionResult {
+                               labels: [String]? = nil, spatial: Bool? = nil) throws(Failure) -> SessionResult {
+        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, spatial: spatial).result
+    }
+
+    /// As `analyze`, and says whether the spatial cues were used.
+    public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
+                                        labels: [String]? = nil, spatial: Bool? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let names = labels ?? (1...speakers).map { "S\($0)" }
         guard names.count == speakers else { throw .invalid("--names gives \(names.count) names but --speakers is \(speakers)") }
@@ -38,22 +47,46 @@ public enum RoomAnalysis {
         do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEnds: false) } catch {
             throw .invalid(error.description)
         }
-        var mono: [Float] = []
-        do {
-            try forEachMonoBlock(first, into: &mono) { vad.process(interleaved: $0) }
-        } catch { throw .source(error) }
-        let speech = vad.finish()
+        let stereo = first.format.channelCount == 2
+        if spatial == true && !stereo {
+            throw .invalid("--spatial needs a two-channel (stereo) recording; this one has \(first.format.channelCount) channel\(first.format.channelCount == 1 ? "" : "s")")
+        }
         let geometry = vad.geometry
         let hop = geometry.hopLength, n = geometry.windowLength
+        // Spatial cues: measured on the first pass when they may be needed, to decide.
+        let cues = stereo && spatial != false ? StereoCues(geometry: geometry) : nil
+        var detector = SpatialDetector()
+        var loudness = NoiseFloorTracker(memoryFrames: 800)
+        var stereoFrames = StereoFramer(windowLength: n, hopLength: hop)
+        var mono: [Float] = []
+        do {
+            try forEachMonoBlock(first, into: &mono, stereo: cues == nil ? nil : { left, right in
+                stereoFrames.push(left: left, right: right) { l, r in
+                    let f = cues!.analyze(left: l, right: r)
+                    // Loud frames only: a voice, not the noise between voices.
+                    let floor = loudness.update(levelDB: f.levelDB)
+                    if f.levelDB > floor + 15 { detector.add(levelDifferenceDB: f.levelDifferenceDB) }
+                }
+            }) { vad.process(interleaved: $0) }
+        } catch { throw .source(error) }
+        let speech = vad.finish()
         let frameCount = (speech.durationSamples + hop - 1) / hop
+        let useSpatial = cues != nil && (spatial == true || detector.isSpatial)
 
         // 2. Voices: mel cepstra per frame (window centred on the hop) into the diarizer.
         let cepstrum = MelCepstrum(geometry: geometry)
         let coefficients = 13
-        var features = [Float](repeating: 0, count: coefficients)
+        // With spatial cues, the level difference and the delay follow the cepstra, repeated so that they
+        // weigh about as much as the voice (the diarizer normalises each feature to unit variance, so a
+        // feature repeated k times counts k times).
+        var features = [Float](repeating: 0, count: coefficients + (useSpatial ? Self.levelRepeats + Self.delayRepeats : 0))
         var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(rate) / Double(hop))
         var ring = [Float](repeating: 0, count: 2 * ringSize(n))
         let capacity = ringSize(n)
+        var leftRing = [Float](repeating: 0, count: useSpatial ? capacity : 0)
+        var rightRing = leftRing
+        var leftWindow = [Float](repeating: 0, count: useSpatial ? n : 0)
+        var rightWindow = leftWindow
         var fed = 0, frame = 0, segment = 0
         var window = [Float](repeating: 0, count: n)
         func isSpeech(_ k: Int) -> Bool {
@@ -69,7 +102,20 @@ public enum RoomAnalysis {
                     let j = start + i
                     window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
                 }
-                window.withUnsafeBufferPointer { w in features.withUnsafeMutableBufferPointer { cepstrum.analyze(samples: w, into: $0) } }
+                window.withUnsafeBufferPointer { w in
+                    features.withUnsafeMutableBufferPointer { cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: $0[0..<coefficients])) }
+                }
+                if useSpatial, let cues {
+                    for i in 0..<n {
+                        let j = start + i
+                        let inside = j >= 0 && j < fed && j >= fed - capacity
+                        leftWindow[i] = inside ? leftRing[j & (capacity - 1)] : 0
+                        rightWindow[i] = inside ? rightRing[j & (capacity - 1)] : 0
+                    }
+                    let f = leftWindow.withUnsafeBufferPointer { l in rightWindow.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
+                    for k in 0..<Self.levelRepeats { features[coefficients + k] = f.levelDifferenceDB }
+                    for k in 0..<Self.delayRepeats { features[coefficients + Self.levelRepeats + k] = Float(f.delaySamples) }
+                }
                 features.withUnsafeBufferPointer { diarizer.push(features: $0, speech: isSpeech(frame)) }
                 frame += 1
             }
@@ -77,9 +123,19 @@ public enum RoomAnalysis {
         let second: AudioSource
         do { second = try open() } catch { throw .source(error) }
         do {
-            try forEachMonoBlock(second, into: &mono) { block in
-                for v in block {
+            // The stereo sides of a block arrive just before its mono mix; they enter their rings sample
+            // by sample with it.
+            var blockLeft = [Float](), blockRight = [Float]()
+            try forEachMonoBlock(second, into: &mono, stereo: useSpatial ? { left, right in
+                blockLeft.removeAll(keepingCapacity: true); blockLeft.append(contentsOf: left)
+                blockRight.removeAll(keepingCapacity: true); blockRight.append(contentsOf: right)
+            } : nil) { block in
+                for (i, v) in block.enumerated() {
                     ring[fed & (capacity - 1)] = v
+                    if useSpatial {
+                        leftRing[fed & (capacity - 1)] = blockLeft[i]
+                        rightRing[fed & (capacity - 1)] = blockRight[i]
+                    }
                     fed += 1
                     if fed >= frame * hop + hop / 2 + n / 2 { analyzeReadyFrames(final: false) }
                 }
@@ -101,12 +157,18 @@ public enum RoomAnalysis {
             s.endSample = min(s.endSample, speech.durationSamples)
             return s
         }.sorted { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
-        return SessionResult(sampleRate: rate, channelCount: first.format.channelCount, durationSamples: speech.durationSamples,
+        let result = SessionResult(sampleRate: rate, channelCount: first.format.channelCount, durationSamples: speech.durationSamples,
                              speakers: conversation.summaries(labels: names), segments: segments, turns: conversation.turns,
                              events: conversation.events, balance: conversation.balance, marks: [],
                              silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                              pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
+        return (result, useSpatial)
     }
+
+    /// How many times the level difference and the delay are repeated among the features (their weight
+    /// against the 12 cepstral coefficients the diarizer uses).
+    static let levelRepeats = 4
+    static let delayRepeats = 2
 
     private static func ringSize(_ n: Int) -> Int {
         var c = 1
@@ -115,19 +177,72 @@ public enum RoomAnalysis {
     }
 
     /// Reads `source` to its end in fixed blocks, averaging the channels into `mono` (reused buffer).
-    private static func forEachMonoBlock(_ source: AudioSource, into mono: inout [Float], _ body: (UnsafeBufferPointer<Float>) -> Void) throws {
+    /// With `stereo` (two-channel sources only), each block's left and right samples are handed over
+    /// first.
+    private static func forEachMonoBlock(_ source: AudioSource, into mono: inout [Float],
+                                         stereo: ((UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void)? = nil,
+                                         _ body: (UnsafeBufferPointer<Float>) -> Void) throws {
         let channels = source.format.channelCount
         var block = AudioBlock(channelCount: channels, capacityFrames: 8192)
         if mono.count < 8192 { mono = [Float](repeating: 0, count: 8192) }
+        var left = [Float](repeating: 0, count: stereo == nil ? 0 : 8192), right = left
         while true {
             let frames = try source.read(into: &block)
             guard frames > 0 else { return }
+            if let stereo, channels == 2 {
+                for f in 0..<frames {
+                    left[f] = block.samples[2 * f]
+                    right[f] = block.samples[2 * f + 1]
+                }
+                left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in
+                    stereo(UnsafeBufferPointer(rebasing: l[0..<frames]), UnsafeBufferPointer(rebasing: r[0..<frames]))
+                } }
+            }
             for f in 0..<frames {
                 var sum: Float = 0
                 for c in 0..<channels { sum += block.samples[f * channels + c] }
                 mono[f] = sum / Float(channels)
             }
             mono.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
+        }
+    }
+}
+
+/// Cuts two streams into analysis windows every hop (the last `windowLength` samples at each hop), for
+/// the spatial decision on the first pass. Rings of a power-of-two size; no allocation after `init`.
+struct StereoFramer {
+    let windowLength: Int, hopLength: Int
+    private var leftRing: [Float], rightRing: [Float]
+    private var leftWindow: [Float], rightWindow: [Float]
+    private let mask: Int
+    private var fed = 0, sinceHop = 0
+    init(windowLength: Int, hopLength: Int) {
+        self.windowLength = windowLength
+        self.hopLength = hopLength
+        var capacity = 1
+        while capacity < windowLength { capacity *= 2 }
+        mask = capacity - 1
+        leftRing = [Float](repeating: 0, count: capacity)
+        rightRing = leftRing
+        leftWindow = [Float](repeating: 0, count: windowLength)
+        rightWindow = leftWindow
+    }
+    mutating func push(left l: UnsafeBufferPointer<Float>, right r: UnsafeBufferPointer<Float>,
+                       _ frame: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
+        for i in 0..<l.count {
+            leftRing[fed & mask] = l[i]
+            rightRing[fed & mask] = r[i]
+            fed += 1
+            sinceHop += 1
+            if sinceHop >= hopLength && fed >= windowLength {
+                sinceHop = 0
+                let start = fed - windowLength
+                for k in 0..<windowLength {
+                    leftWindow[k] = leftRing[(start + k) & mask]
+                    rightWindow[k] = rightRing[(start + k) & mask]
+                }
+                leftWindow.withUnsafeBufferPointer { lb in rightWindow.withUnsafeBufferPointer { rb in frame(lb, rb) } }
+            }
         }
     }
 }
