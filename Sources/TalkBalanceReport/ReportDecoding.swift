@@ -65,10 +65,12 @@ public enum ReportDecoding {
                            meanResponseLatencySamples: p.meanResponseLatency.map(s),
                            sendingSamples: s(p.sendingTime), receivingSamples: s(p.receivingTime))
         }
-        return SessionResult(sampleRate: r.sampleRate, channelCount: r.channels, durationSamples: s(r.duration),
-                             speakers: speakers, segments: segments, turns: turns, events: events, balance: balance,
-                             marks: marks, silenceSamples: s(r.totals.silence), overlapSamples: s(r.totals.overlap),
-                             pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
+        var result = SessionResult(sampleRate: r.sampleRate, channelCount: r.channels, durationSamples: s(r.duration),
+                                   speakers: speakers, segments: segments, turns: turns, events: events, balance: balance,
+                                   marks: marks, silenceSamples: s(r.totals.silence), overlapSamples: s(r.totals.overlap),
+                                   pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
+        result.note = r.note
+        return result
     }
 
     private static func describe(_ error: Error) -> String {
