@@ -9,6 +9,8 @@ public protocol StreamingSessionAnalysis: AnyObject {
     var labels: [String] { get }
     /// Samples per channel fed so far.
     var samplesProcessed: Int { get }
+    /// How far (in samples of audio) final decisions lag behind the newest sample fed.
+    var decisionLatencySamples: Int { get }
     var conversation: ConversationAnalyzer { get }
     var marks: [Mark] { get }
     /// Records a mark at the current position of the stream.

@@ -382,8 +382,9 @@ private final class LiveSession {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         let audio = Double(framesIn) / Double(analyzer.format.sampleRate)
-        return String(format: "live stats: %d blocks, latency from capture to meter state: median %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.2f s for %.1f s of audio (%.2f%% of one core)\n",
-                      latency.count, latency.percentile(0.5), latency.percentile(0.99), latency.maxMs, cpu, audio, audio > 0 ? 100 * cpu / audio : 0)
+        return String(format: "live stats: %d blocks, latency from capture to meter state: median %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.2f s for %.1f s of audio (%.2f%% of one core); decisions lag the audio by at most %.0f ms\n",
+                      latency.count, latency.percentile(0.5), latency.percentile(0.99), latency.maxMs, cpu, audio, audio > 0 ? 100 * cpu / audio : 0,
+                      1000 * Double(analyzer.decisionLatencySamples) / Double(analyzer.format.sampleRate))
     }
 
     /// JSON lines for what the analysis decided since the last call.
