@@ -82,8 +82,9 @@ struct LiveRoomTests {
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Anna\"") })
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Ben\"") })
 
-        // Accuracy of the online labels. Measured (this seed, any period size): strict 17.8%, 0.25 s
-        // collar 10.0%, confusion 3.5%; the offline analysis of the same audio: 14.3% / 6.6% / 0.0%.
+        // Accuracy of the online labels. Measured (this seed, any period size): strict 17.4%, 0.25 s
+        // collar 9.4%, confusion 3.1%; the offline analysis of the same audio: 14.3% / 6.6% / 0.0%.
+        // (Most of the strict error is the detector's: 10.7% missed speech, overlaps included.)
         let s = try Self.score(folder.path("live.json"), room: room, in: folder)
         #expect(s.der < 0.22, "strict DER \(s.der)")
         #expect(s.der025 < 0.14, "DER with 0.25 s collar \(s.der025)")

@@ -29,12 +29,17 @@ import Foundation
 ///   down-weighted), so the models follow a voice that drifts but one misjudged block cannot take a
 ///   model over. Silence changes nothing: after a long pause the same voices get the same labels.
 /// - New people, in order of first appearance: the first speech starts person 0. While fewer than
-///   `speakers` people are known (and each known model holds `minModelBlocks`), the distance of each
-///   window to the nearest person (mean squared, in within-person standard deviations: about 1 for a
-///   known voice) feeds a CUSUM with drift `noveltyDrift`; when it exceeds `noveltyThreshold` over at
-///   least `newSpeakerBlocks` blocks, the next person starts from those windows. Until then the novel
-///   speech keeps the current label (a new voice is named about 2 s after it starts). While people
-///   are still unheard, the known models grow only to `earlyModelBlocks`, so each stays one voice.
+///   `speakers` people are known (and each known model holds `minModelBlocks`), every
+///   `splitEveryBlocks` blocks the recent windows (`historyBlocks`, 15 s of speech: a bounded
+///   buffer) are clustered as the offline diarizer does (average-linkage cosine) into one group more
+///   than people known. If the group holding the newest window has `splitMinBlocks` windows and its
+///   mean lies `splitMinDistance` from every known person (mean squared, in within-person standard
+///   deviations), it becomes the next person. Until then the new voice keeps the current label (it is
+///   named about 2-3 s after it starts). While people are still unheard, the known models grow only to
+///   `earlyModelBlocks`, so each stays one voice. (`noveltyBySplit = false`: a CUSUM of each window's
+///   distance to the nearest person instead; measured no better on average and far more sensitive to
+///   tiny input changes: 17.8% against 34.7% strict DER on the same conversation with and without
+///   sox's dither.)
 /// - Enrolment (`enrol`): the facilitator says "this is person k". The recent speech (back to a
 ///   silence of `enrolGapFrames`, at most `enrolLookbackFrames`) and the speech that follows until the
 ///   next pause of `enrolEndGapFrames` (at most `enrolFrames` in all) become person k's anchored model:
@@ -42,8 +47,9 @@ import Foundation
 ///   not yet enrolled label, the two labels swap from now on (past labels stay as they were).
 ///
 /// Memory is constant in the session length: per person two embedding sums (2 x 2D doubles), the
-/// shared statistics, `contextBlocks` block sums, and a ring of the last `enrolLookbackFrames` speech
-/// frames (D floats each).
+/// shared statistics, `contextBlocks` block sums, `historyBlocks` window embeddings, and a ring of the
+/// last `enrolLookbackFrames` speech frames (D floats each). CPU: the split test clusters at most
+/// `historyBlocks` windows once a second, and only until everyone has been heard.
 public struct OnlineRoomAssigner: Sendable {
     public struct Options: Sendable, Equatable {
         /// Features before this index are ignored (c0 is loudness).
@@ -76,6 +82,15 @@ public struct OnlineRoomAssigner: Sendable {
         public var cosine = true
         /// With `cosine`: log-likelihood-like score per unit of cosine similarity.
         public var cosineScale = 10.0
+        /// Novelty by re-clustering the recent windows (`historyBlocks`, 15 s of speech) into one more
+        /// group than people known, every `splitEveryBlocks` blocks: a group holding the newest window,
+        /// at least `splitMinBlocks` windows, whose mean lies `splitMinDistance` (mean squared
+        /// within-person standard deviations) from every known person's is the next person. (Otherwise: the distance CUSUM below.)
+        public var noveltyBySplit = true
+        public var historyBlocks = 75
+        public var splitEveryBlocks = 5
+        public var splitMinBlocks = 10
+        public var splitMinDistance = 0.5
         /// Fewest novel blocks that start the next person.
         public var newSpeakerBlocks = 3
         /// While people are still unheard, a model grows only to this many blocks (3 s).
@@ -145,6 +160,12 @@ public struct OnlineRoomAssigner: Sendable {
     private var window: Stats
     private var embedding: [Double]
     private var blockAfterGap = true
+    // Recent window embeddings and their labels (for the split test), a ring.
+    private var history: [Double]
+    private var historyLabel: [Int8]
+    private var historyNext = 0
+    private var historyCount = 0
+    private var blocksSinceSplit = 0
     private var candidate: Embeddings
     private var candidateBlocks = 0
     private var novelty = 0.0
@@ -194,6 +215,8 @@ public struct OnlineRoomAssigner: Sendable {
         globalSquares = [Double](repeating: 0, count: e)
         withinSquares = [Double](repeating: 0, count: e)
         block = Stats(dimensions: d)
+        history = [Double](repeating: 0, count: max(1, options.historyBlocks) * e)
+        historyLabel = [Int8](repeating: -1, count: max(1, options.historyBlocks))
         context = Array(repeating: Stats(dimensions: d), count: max(1, options.contextBlocks))
         window = Stats(dimensions: d)
         embedding = [Double](repeating: 0, count: e)
@@ -385,7 +408,22 @@ public struct OnlineRoomAssigner: Sendable {
         }
         // Novelty: a run of blocks far from everyone known starts the next person.
         var novel = false
-        if people.contains(where: { !$0.active }),
+        if options.noveltyBySplit {
+            let slot = historyNext
+            for i in 0..<embeddingSize { history[slot * embeddingSize + i] = embedding[i] }
+            historyLabel[slot] = Int8(current ?? -1)
+            historyNext = (historyNext + 1) % historyLabel.count
+            historyCount = min(historyCount + 1, historyLabel.count)
+            blocksSinceSplit += 1
+            if people.contains(where: { !$0.active }), blocksSinceSplit >= options.splitEveryBlocks,
+               !people.contains(where: { $0.active && $0.adaptive.count + $0.enrolment.count < Double(options.minModelBlocks) }),
+               let k = splitTest() {
+                blocksSinceSplit = 0
+                current = k
+                resetEvidence()
+                return k
+            }
+        } else if people.contains(where: { !$0.active }),
            !people.contains(where: { $0.active && $0.adaptive.count + $0.enrolment.count < Double(options.minModelBlocks) }) {
             // A short window counts for less either way (its distance scatters more).
             novelty = max(0, novelty + nearest - 1 - weight * (options.noveltyDrift - 1))
@@ -442,6 +480,57 @@ public struct OnlineRoomAssigner: Sendable {
             }
         }
         return label
+    }
+
+    /// Clusters the recent windows into (people known + 1) groups; starts the next person from a new
+    /// group if there is one (see `Options.noveltyBySplit`). Returns the new person.
+    private mutating func splitTest() -> Int? {
+        blocksSinceSplit = 0
+        let e = embeddingSize, count = historyCount, capacity = historyLabel.count
+        let known = people.filter(\.active).count
+        guard count >= 2 * options.splitMinBlocks else { return nil }
+        let g = max(1, globalCount)
+        refreshModels()
+        var centre = [Double](repeating: 0, count: e), spreadNow = [Double](repeating: 1, count: e)
+        for i in 0..<e {
+            let m = globalSum[i] / g
+            spreadNow[i] = max(1e-3, (globalSquares[i] / g - m * m).squareRoot())
+        }
+        // Oldest first; index count - 1 is the newest window.
+        var slots: [Int] = []
+        for j in 0..<count { slots.append((historyNext - count + j + 2 * capacity) % capacity) }
+        for s in slots { for i in 0..<e { centre[i] += history[s * e + i] / Double(count) } }
+        func unit(_ v: [Double]) -> [Double] {
+            let n = max(1e-12, v.reduce(0) { $0 + $1 * $1 }.squareRoot())
+            return v.map { $0 / n }
+        }
+        let items = slots.map { s in unit((0..<e).map { (history[s * e + $0] - centre[$0]) / spreadNow[$0] }) }
+        let groups = RoomDiarizer.clusterCosine(items, clusters: known + 1)
+        let newest = groups[count - 1]
+        let members = groups.indices.filter { groups[$0] == newest }
+        guard members.count >= options.splitMinBlocks else { return nil }
+        // The group's mean against each known person's mean, in within-person standard deviations
+        // (mean square over the embedding): a new voice stands clearly apart from everyone known.
+        var mean = [Double](repeating: 0, count: e)
+        for m in members { let s = slots[m]; for i in 0..<e { mean[i] += history[s * e + i] / Double(members.count) } }
+        for p in 0..<speakers where people[p].active {
+            var q = 0.0
+            for i in 0..<e {
+                let x = mean[i] - means[p * e + i]
+                q += x * x / variance[i]
+            }
+            if q / Double(e) < options.splitMinDistance { return nil }
+        }
+        guard let k = firstFree() else { return nil }
+        var model = Embeddings(size: e)
+        for m in members {
+            let s = slots[m]
+            model.add((0..<e).map { history[s * e + $0] })
+            historyLabel[s] = Int8(k)
+        }
+        people[k].active = true
+        people[k].adaptive = model
+        return k
     }
 
     private mutating func resetEvidence() { for k in evidence.indices { evidence[k] = 0 } }
