@@ -19,8 +19,9 @@ public enum ReportDecoding {
     }
 
     public static func result(from r: JSONReport) throws(Invalid) -> SessionResult {
-        // One microphone per person: a speaker per channel; one for the room: more people than channels.
-        guard r.sampleRate > 0, r.channels >= 1, r.speakers.count >= 1, r.speakers.count == r.channels || r.note != nil || r.channels < r.speakers.count else {
+        // One microphone per person: a speaker per channel; one for the room (`--speakers N`): any number
+        // of people, whatever the channels.
+        guard r.sampleRate > 0, r.channels >= 1, r.speakers.count >= 1 else {
             throw Invalid(reason: "the report's sampleRate, channels and speakers do not fit together")
         }
         let labels = r.speakers.map(\.label)
