@@ -38,6 +38,8 @@ public struct LiveState: Sendable, Equatable {
     public var bookmarks: Int
     /// Audio lost to capture overruns so far.
     public var lostSeconds: Double
+    /// One microphone for the room: the digit keys enrol voices (the footer says so).
+    public var enrolKeys = false
 
     public init(people: [Person], elapsedSeconds: Double, windowSeconds: Double, floorHolder: String? = nil,
                 turnSeconds: Double = 0, cue: Cue? = nil, sender: String? = nil, bookmarks: Int = 0, lostSeconds: Double = 0) {
@@ -50,5 +52,41 @@ public struct LiveState: Sendable, Equatable {
         self.sender = sender
         self.bookmarks = bookmarks
         self.lostSeconds = lostSeconds
+    }
+}
+
+extension LiveState {
+    /// The meter's state from a conversation analysis fed up to `samplesFed` (shared by the
+    /// one-microphone-per-person and the room pipelines).
+    public init(conversation: ConversationAnalyzer, labels: [String], config: AnalysisConfig, samplesFed: Int, sampleRate: Int,
+                hopSamples: Int, speakingNow now: [Bool], marks: [Mark], decisionLatencySamples: Int, cueSeconds: Double,
+                lostSeconds: Double, enrolKeys: Bool = false) {
+        let rate = Double(sampleRate)
+        let window = conversation.windowTalkSamples
+        let windowTotal = window.reduce(0, +)
+        let talk = labels.indices.map { conversation.talkSamples($0) }
+        let talkTotal = talk.reduce(0, +)
+        let people = labels.indices.map { c in
+            LiveState.Person(label: labels[c], speakingNow: now[c],
+                             windowShare: windowTotal > 0 ? Double(window[c]) / Double(windowTotal) : 0,
+                             sessionShare: talkTotal > 0 ? Double(talk[c]) / Double(talkTotal) : 0,
+                             talkSeconds: Double(talk[c]) / rate)
+        }
+        let turnSeconds = Double(conversation.currentTurnFrames * hopSamples) / rate
+        var cue: LiveState.Cue? = nil
+        if let holder = conversation.floorHolder, turnSeconds > config.monologueSeconds {
+            cue = .monologue(person: labels[holder], seconds: turnSeconds)
+        } else if let e = conversation.events.last(where: { $0.kind == .interruption || $0.kind == .imbalance }),
+                  Double(samplesFed - e.startSample) / rate <= cueSeconds + Double(decisionLatencySamples) / rate + config.interruptionSuccessSeconds {
+            switch e.kind {
+            case .interruption: cue = .interruption(by: labels[e.by!], of: labels[e.of!])
+            default: cue = .imbalance(person: labels[e.by!], share: e.share ?? 0)
+            }
+        }
+        let sender = marks.last(where: { $0.kind == .sender })?.person.map { labels[$0] }
+        self.init(people: people, elapsedSeconds: Double(samplesFed) / rate, windowSeconds: config.windowSeconds,
+                  floorHolder: conversation.floorHolder.map { labels[$0] }, turnSeconds: turnSeconds, cue: cue,
+                  sender: sender, bookmarks: marks.filter { $0.kind == .bookmark }.count, lostSeconds: lostSeconds)
+        self.enrolKeys = enrolKeys
     }
 }

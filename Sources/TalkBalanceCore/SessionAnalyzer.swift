@@ -9,7 +9,7 @@ import TalkBalanceDSP
 /// Build it once per stream (this validates the configuration and makes every buffer and FFT plan);
 /// `process` then allocates nothing per block beyond the events it decides. Not thread-safe: feed it
 /// from one task.
-public final class SessionAnalyzer {
+public final class SessionAnalyzer: StreamingSessionAnalysis {
     public let format: StreamFormat
     public let config: AnalysisConfig
     public let geometry: FrameGeometry
@@ -139,6 +139,18 @@ public final class SessionAnalyzer {
     public var speakingNow: [Bool] { lastOwnFrame.map { nextFrame - $0 <= bridgeFrames + 1 } }
     public private(set) var marks: [Mark] = []
 
+    /// When set, the final activity of channel 0 for each frame is also kept until `takeDecisions`
+    /// (the room pipeline runs this analyzer as its voice activity detector on the mono mix).
+    public var keepsDecisions = false
+    private var decisions: [Bool] = []
+
+    /// Channel 0's final activity per frame since the last call (frame k covers samples
+    /// [k * hop, (k + 1) * hop)), in order; only with `keepsDecisions`.
+    public func takeDecisions(_ body: (Bool) -> Void) {
+        for d in decisions { body(d) }
+        decisions.removeAll(keepingCapacity: true)
+    }
+
     /// Records a mark at the current position of the stream (the live meter's `s` and `m` keys).
     /// A sender mark also splits talk time by Imago role from that sample on.
     public func mark(_ kind: Mark.Kind, person: Int? = nil) {
@@ -149,33 +161,9 @@ public final class SessionAnalyzer {
 
     /// What the live meter shows now. `cueSeconds`: how long a flag stays on screen.
     public func liveState(cueSeconds: Double = 10, lostSeconds: Double = 0) -> LiveState {
-        let rate = Double(format.sampleRate)
-        let window = conversation.windowTalkSamples
-        let windowTotal = window.reduce(0, +)
-        let talk = (0..<format.channelCount).map { conversation.talkSamples($0) }
-        let talkTotal = talk.reduce(0, +)
-        let now = speakingNow
-        let people = (0..<format.channelCount).map { c in
-            LiveState.Person(label: labels[c], speakingNow: now[c],
-                             windowShare: windowTotal > 0 ? Double(window[c]) / Double(windowTotal) : 0,
-                             sessionShare: talkTotal > 0 ? Double(talk[c]) / Double(talkTotal) : 0,
-                             talkSeconds: Double(talk[c]) / rate)
-        }
-        let turnSeconds = geometry.seconds(frames: conversation.currentTurnFrames)
-        var cue: LiveState.Cue? = nil
-        if let holder = conversation.floorHolder, turnSeconds > config.monologueSeconds {
-            cue = .monologue(person: labels[holder], seconds: turnSeconds)
-        } else if let e = conversation.events.last(where: { $0.kind == .interruption || $0.kind == .imbalance }),
-                  Double(samplesFed - e.startSample) / rate <= cueSeconds + Double(decisionLatencySamples) / rate + config.interruptionSuccessSeconds {
-            switch e.kind {
-            case .interruption: cue = .interruption(by: labels[e.by!], of: labels[e.of!])
-            default: cue = .imbalance(person: labels[e.by!], share: e.share ?? 0)
-            }
-        }
-        let sender = marks.last(where: { $0.kind == .sender })?.person.map { labels[$0] }
-        return LiveState(people: people, elapsedSeconds: Double(samplesFed) / rate, windowSeconds: config.windowSeconds,
-                         floorHolder: conversation.floorHolder.map { labels[$0] }, turnSeconds: turnSeconds, cue: cue,
-                         sender: sender, bookmarks: marks.filter { $0.kind == .bookmark }.count, lostSeconds: lostSeconds)
+        LiveState(conversation: conversation, labels: labels, config: config, samplesFed: samplesFed,
+                  sampleRate: format.sampleRate, hopSamples: geometry.hopLength, speakingNow: speakingNow, marks: marks,
+                  decisionLatencySamples: decisionLatencySamples, cueSeconds: cueSeconds, lostSeconds: lostSeconds)
     }
 
     public func process(_ block: AudioBlock) {
@@ -231,6 +219,7 @@ public final class SessionAnalyzer {
             for k in 0..<count {
                 for c in tails.indices { finals[c] = tails[c][k] }
                 finals.withUnsafeBufferPointer { conversation.push($0) }
+                if keepsDecisions { decisions.append(finals[0]) }
             }
             conversation.finish()
         }
@@ -314,7 +303,10 @@ public final class SessionAnalyzer {
         for c in 0..<channels {
             if let decision = smoothers[c].push(own[c]) { finals[c] = decision } else { ready = false }
         }
-        if ready { finals.withUnsafeBufferPointer { conversation.push($0) } }
+        if ready {
+            finals.withUnsafeBufferPointer { conversation.push($0) }
+            if keepsDecisions { decisions.append(finals[0]) }
+        }
         nextFrame += 1
     }
 

@@ -59,9 +59,10 @@ public struct ConversationEvent: Sendable, Equatable, Codable {
 }
 
 /// A mark the facilitator made during a live session: a change of Imago sender (`person`, nil when
-/// nobody is sending) or a bookmark for later review.
+/// nobody is sending), a bookmark for later review, or (one microphone for the room) an enrolment:
+/// "the voice speaking now is `person`".
 public struct Mark: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable { case sender, bookmark }
+    public enum Kind: String, Sendable, Codable { case sender, bookmark, enrol }
     public var kind: Kind
     public var sample: Int
     public var person: Int?
@@ -145,6 +146,9 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public var pauseCount: Int
     public var gapCount: Int
     public var config: AnalysisConfig
+    /// How who-speaks-when was decided, when it is worth saying (one microphone for the room: online
+    /// during a live session, or the offline analysis re-run on its recording). Nil otherwise.
+    public var note: String? = nil
 
     public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],
                 turns: [Turn], events: [ConversationEvent], balance: [BalanceSnapshot], marks: [Mark], silenceSamples: Int,

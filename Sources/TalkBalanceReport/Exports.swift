@@ -319,6 +319,7 @@ public enum Exports {
         switch m.kind {
         case .sender: return "sender " + (m.person.map { name($0, labels) } ?? "none")
         case .bookmark: return "bookmark"
+        case .enrol: return "enrol " + (m.person.map { name($0, labels) } ?? "?")
         }
     }
 
@@ -342,6 +343,7 @@ public enum Exports {
         switch m.kind {
         case .sender: return m.person.map { "\(name($0, labels)) is the sender" } ?? "Nobody is the sender"
         case .bookmark: return "Bookmark"
+        case .enrol: return m.person.map { "\(name($0, labels))'s voice enrolled" } ?? "Voice enrolled"
         }
     }
 

@@ -465,6 +465,9 @@ public struct HTMLReport: Sendable {
             case .sender:
                 rows.append(Row(sample: m.sample, order: r.events.count + n, kind: "mark", type: "sender",
                                 by: m.person == nil ? "nobody" : who(m.person), of: "", detail: m.person == nil ? "nobody sending" : "starts sending"))
+            case .enrol:
+                rows.append(Row(sample: m.sample, order: r.events.count + n, kind: "mark", type: "enrolment",
+                                by: who(m.person), of: "", detail: "voice enrolled"))
             }
         }
         rows.sort { ($0.sample, $0.order) < ($1.sample, $1.order) }

@@ -73,6 +73,8 @@ public struct JSONReport: Codable, Sendable, Equatable {
     public var marks: [Mark]
     public var totals: Totals
     public var settings: AnalysisConfig
+    /// How who-speaks-when was decided (room microphone, live or re-analysed); absent otherwise.
+    public var note: String?
 
     public init(file: String, result r: SessionResult) {
         func s(_ samples: Int) -> Double { Self.seconds(samples, rate: r.sampleRate) }
@@ -106,6 +108,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
         totals = Totals(speech: s(r.durationSamples - r.silenceSamples), silence: s(r.silenceSamples),
                         overlap: s(r.overlapSamples), pauses: r.pauseCount, gaps: r.gapCount)
         settings = r.config
+        note = r.note
     }
 
     /// Seconds, rounded to the millisecond: how every time in the report is written.

@@ -35,7 +35,7 @@ public struct LiveLines: Sendable {
     }
 
     public func mark(_ m: Mark) -> String {
-        object([("type", quoted(m.kind == .sender ? "sender" : "bookmark")), ("time", t(m.sample)),
+        object([("type", quoted(m.kind.rawValue)), ("time", t(m.sample)),
                 ("person", m.person.map { quoted(labels[$0]) })])
     }
 

@@ -51,6 +51,8 @@ public struct MeterRenderer: Sendable {
 
     /// The keys the footer advertises.
     public static let footer = "s: sender  m: bookmark  q: quit"
+    /// The footer with one microphone for the room: digits enrol the voice speaking now.
+    public static func enrolFooter(people: Int) -> String { "1-\(people): this is  s: sender  m: mark  q: quit" }
 
     // MARK: Text helpers (public: the live command and tests use them)
 
@@ -119,7 +121,7 @@ public struct MeterRenderer: Sendable {
             rows.append((cueLine(cue, window: window, usable: usable), 1))
             rows.append((Line(), 9))
         }
-        rows.append((Line(Self.footer, dim), 3))
+        rows.append((Line(state.enrolKeys ? Self.enrolFooter(people: state.people.count) : Self.footer, dim), 3))
 
         // Keep the most important rows that fit, in their order.
         let real = rows.indices.filter { rows[$0].line != nil }

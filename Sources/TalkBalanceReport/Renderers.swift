@@ -105,6 +105,7 @@ public struct ReportRenderer: Sendable {
         }
         let name = URL(fileURLWithPath: file).lastPathComponent
         line("TalkBalance report: \(name)")
+        if let note = r.note { line("(\(note))") }
         line(String(format: "%@ long, %d channel%@ at %d Hz; speech %@, silence %@, overlap %@",
                     clock(r.durationSamples), r.channelCount, r.channelCount == 1 ? "" : "s", r.sampleRate,
                     clock(r.durationSamples - r.silenceSamples), clock(r.silenceSamples), clock(r.overlapSamples)))

@@ -19,7 +19,9 @@ public enum ReportDecoding {
     }
 
     public static func result(from r: JSONReport) throws(Invalid) -> SessionResult {
-        guard r.sampleRate > 0, r.channels >= 1, r.speakers.count == r.channels else {
+        // One microphone per person: a speaker per channel; one for the room (`--speakers N`): any number
+        // of people, whatever the channels.
+        guard r.sampleRate > 0, r.channels >= 1, r.speakers.count >= 1 else {
             throw Invalid(reason: "the report's sampleRate, channels and speakers do not fit together")
         }
         let labels = r.speakers.map(\.label)
@@ -65,10 +67,12 @@ public enum ReportDecoding {
                            meanResponseLatencySamples: p.meanResponseLatency.map(s),
                            sendingSamples: s(p.sendingTime), receivingSamples: s(p.receivingTime))
         }
-        return SessionResult(sampleRate: r.sampleRate, channelCount: r.channels, durationSamples: s(r.duration),
-                             speakers: speakers, segments: segments, turns: turns, events: events, balance: balance,
-                             marks: marks, silenceSamples: s(r.totals.silence), overlapSamples: s(r.totals.overlap),
-                             pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
+        var result = SessionResult(sampleRate: r.sampleRate, channelCount: r.channels, durationSamples: s(r.duration),
+                                   speakers: speakers, segments: segments, turns: turns, events: events, balance: balance,
+                                   marks: marks, silenceSamples: s(r.totals.silence), overlapSamples: s(r.totals.overlap),
+                                   pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
+        result.note = r.note
+        return result
     }
 
     private static func describe(_ error: Error) -> String {

@@ -80,6 +80,12 @@ struct Analyze: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "A stereo recording of the room (a recorder between the partners): use the level and time difference between the two channels as well as the voices. Default: used when the channels differ enough; --no-spatial: never (the channels are mixed). Either flag says the channels are one room, even with as many people as channels.")
     var spatial: Bool? = nil
 
+    @Flag(help: "With one microphone for the room: decide who speaks block by block as `live --speakers N` does (online, 0.2 s blocks), instead of the offline two-pass analysis. For checking the live meter's accuracy on a recording.")
+    var online = false
+
+    @Option(name: .customLong("enrol-keys"), help: ArgumentHelp("With --online: enrolment keys as the live meter's digits, PERSON@SECONDS,... (e.g. 2@3.5,1@12): at that moment of the recording, the voice speaking is person PERSON (1-N).", valueName: "keys"))
+    var enrolKeys: String?
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -107,6 +113,64 @@ struct Analyze: ParsableCommand {
         }
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
+        if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
+    }
+
+    /// `--enrol-keys` as (sample, person index), in time order.
+    private func parsedEnrolKeys(speakers: Int, sampleRate: Int) -> [(sample: Int, person: Int)] {
+        guard let enrolKeys else { return [] }
+        var keys: [(sample: Int, person: Int)] = []
+        for item in enrolKeys.split(separator: ",") {
+            let parts = item.split(separator: "@")
+            guard parts.count == 2, let person = Int(parts[0]), (1...speakers).contains(person),
+                  let seconds = Double(parts[1]), seconds.isFinite, seconds >= 0 else {
+                fail("--enrol-keys: \"\(item)\" is not PERSON@SECONDS with PERSON 1-\(speakers)", code: Exit.usage)
+            }
+            keys.append((Int((seconds * Double(sampleRate)).rounded()), person - 1))
+        }
+        return keys.sorted { $0.sample < $1.sample }
+    }
+
+    /// The live room pipeline over a file (same blocks and labels as `live --speakers N`).
+    private func analyzeOnline(_ reader: SoundFileReader, speakers: Int) -> SessionResult {
+        let analyzer: RoomSessionAnalyzer
+        do {
+            analyzer = try RoomSessionAnalyzer(format: reader.format, speakers: speakers, config: thresholds.config,
+                                               labels: names.map(parsedNames))
+        } catch {
+            fail("\(file): \(error.description)", code: Exit.usage)
+        }
+        var keys = parsedEnrolKeys(speakers: speakers, sampleRate: reader.format.sampleRate)
+        var block = AudioBlock(channelCount: reader.format.channelCount, capacityFrames: 8192)
+        do {
+            while try reader.read(into: &block) > 0 {
+                // Feed up to each key's sample, press it, go on: as the live loop does between periods.
+                var offset = 0
+                while offset < block.frameCount {
+                    var end = block.frameCount
+                    if let key = keys.first { end = min(end, max(offset, key.sample - analyzer.samplesProcessed + offset)) }
+                    if end > offset {
+                        block.samples.withUnsafeBufferPointer { all in
+                            let c = block.channelCount
+                            analyzer.process(interleaved: UnsafeBufferPointer(rebasing: all[(offset * c)..<(end * c)]))
+                        }
+                        offset = end
+                    }
+                    while let key = keys.first, key.sample <= analyzer.samplesProcessed {
+                        analyzer.mark(.enrol, person: key.person)
+                        keys.removeFirst()
+                    }
+                }
+                _ = analyzer.drainEvents()
+            }
+        } catch let error as InputError {
+            fail(error.description, code: error.kind == .truncated ? Exit.dataError : Exit.ioError)
+        } catch {
+            fail("\(file): \(error)", code: Exit.ioError)
+        }
+        var result = analyzer.finish()
+        result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (analyze --online), block by block as in a live session"
+        return result
     }
 
     func run() throws {
@@ -127,7 +191,9 @@ struct Analyze: ParsableCommand {
             }
             let path = file
             let result: SessionResult
-            do {
+            if online {
+                result = analyzeOnline(reader, speakers: speakers)
+            } else { do {
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: thresholds.config, labels: names.map(parsedNames), spatial: spatial)
                 result = room.result
@@ -140,7 +206,7 @@ struct Analyze: ParsableCommand {
                 case .source(let e as InputError): fail(e.description, code: e.kind == .missing ? Exit.noInput : Exit.dataError)
                 case .source(let e): fail("\(file): \(e)", code: Exit.ioError)
                 }
-            }
+            } }
             writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
                         format: format, output: output, force: force)
             return

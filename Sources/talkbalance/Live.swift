@@ -6,7 +6,7 @@ import TalkBalanceReport
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Listen through ALSA and show a live balance meter (one microphone per person).",
+        abstract: "Listen through ALSA and show a live balance meter (one microphone per person, or one for the room).",
         discussion: """
         Capture runs on its own thread; the analysis is the same pipeline as `analyze`, so `analyze` on \
         the --record file gives the same events. On a terminal it draws a sparse meter (keys: s = next \
@@ -14,6 +14,16 @@ struct Live: ParsableCommand {
         JSON object per line (turns, interruptions, backchannels, overlaps, flags, balance every 10 s, \
         marks). Ctrl-C, q or SIGTERM end the session: the recording is closed and the report written. \
         Without a sound card, --alsa-config can define a PCM, e.g. ALSA's file plugin reading a raw file.
+
+        One microphone for the room: give more people than channels (e.g. --channels 1 --speakers 3, or \
+        --channels 1 --names Carla,Anna,Ben). The channels are mixed to mono and who speaks is decided \
+        from the voices, block by block (labels S1, S2, ... in order of first appearance, or --names in \
+        that order). Keys then: 1-N = the person speaking now (or just before, or next) is person N: \
+        their voice is enrolled, so labels are named from the start and do not swap (press it once for \
+        each person early in the session); s = next Imago sender, 0 = nobody sends, m = bookmark, \
+        q = quit. Enrolments are marks in the report. With --record, the final --report re-runs the \
+        offline analysis (`analyze --speakers N`) on the recording, which is more accurate; its \
+        `note` says so (the live lines and meter stay online).
         """
     )
 
@@ -23,9 +33,9 @@ struct Live: ParsableCommand {
     var channels: Int?
     @Option(help: "Sample rate in Hz (default: 16000 if the device can, else its nearest).")
     var rate: Int?
-    @Option(help: "Names of the people, one per channel, comma-separated.")
+    @Option(help: "Names of the people, comma-separated: one per channel, or (room) one per person.")
     var names: String?
-    @Option(help: "People in the room; with one microphone per person this must equal the channel count.")
+    @Option(help: "People in the room, 1-8: the channel count (one microphone per person), or more than the channels (one microphone for the room).")
     var speakers: Int?
     @Option(help: "Stop after this many seconds of audio.")
     var duration: Double?
@@ -50,11 +60,14 @@ struct Live: ParsableCommand {
         if let rate, !(8000...192_000).contains(rate) { throw ValidationError("--rate must be between 8000 and 192000 Hz") }
         if let duration, !(duration.isFinite && duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if let periodFrames, !(16...65536).contains(periodFrames) { throw ValidationError("--period-frames must be between 16 and 65536") }
-        if let speakers, speakers < 1 { throw ValidationError("--speakers must be at least 1") }
+        if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
         if let names {
             let list = parsedNames(names)
             if list.contains(where: \.isEmpty) || Set(list).count != list.count {
                 throw ValidationError("--names must be distinct, non-empty names separated by commas")
+            }
+            if let speakers, list.count != speakers {
+                throw ValidationError("--names gives \(list.count) names but --speakers is \(speakers)")
             }
         }
     }
@@ -71,7 +84,8 @@ struct Live: ParsableCommand {
             }
             configText = text
         }
-        let wantedChannels = channels ?? names.map { parsedNames($0).count } ?? speakers
+        let people = speakers ?? names.map { parsedNames($0).count }
+        let wantedChannels = channels ?? people
         let capture: ALSACapture
         do {
             capture = try ALSACapture(device: device, channels: wantedChannels, sampleRate: rate, periodFrames: periodFrames,
@@ -89,15 +103,24 @@ struct Live: ParsableCommand {
             fail(error.description, code: Exit.noInput)
         }
         let format = capture.format
-        if let speakers, speakers != format.channelCount {
-            fail("--speakers \(speakers) does not match the \(format.channelCount) captured channels; one microphone per person is needed (single-microphone rooms are not supported yet)", code: Exit.usage)
+        if let people, people < format.channelCount {
+            fail("\(device): \(people) \(people == 1 ? "person" : "people") but \(format.channelCount) captured channels; give one channel per person, or fewer channels than people for one microphone in the room (e.g. --channels 1)", code: Exit.usage)
         }
         let config = thresholds.config
-        let analyzer: SessionAnalyzer
-        do {
-            analyzer = try SessionAnalyzer(format: format, config: config, labels: names.map(parsedNames))
-        } catch {
-            fail("\(device): \(error.description)", code: Exit.usage)
+        let room = (people ?? format.channelCount) > format.channelCount
+        let analyzer: StreamingSessionAnalysis
+        if room, let people {
+            do {
+                analyzer = try RoomSessionAnalyzer(format: format, speakers: people, config: config, labels: names.map(parsedNames))
+            } catch {
+                fail("\(device): \(error.description)", code: Exit.usage)
+            }
+        } else {
+            do {
+                analyzer = try SessionAnalyzer(format: format, config: config, labels: names.map(parsedNames))
+            } catch {
+                fail("\(device): \(error.description)", code: Exit.usage)
+            }
         }
         var recorder: WAVRecorder? = nil
         if let record {
@@ -109,14 +132,28 @@ struct Live: ParsableCommand {
             }
         }
         let maxFrames = duration.map { Int(($0 * Double(format.sampleRate)).rounded()) }
-        let session = LiveSession(analyzer: analyzer, recorder: recorder, maxFrames: maxFrames, interactive: isatty(STDOUT_FILENO) == 1)
+        let session = LiveSession(analyzer: analyzer, recorder: recorder, maxFrames: maxFrames, interactive: isatty(STDOUT_FILENO) == 1,
+                                  enrolKeys: room)
         session.measure = stats
         let outcome = session.run(capture: capture)
         if stats { FileHandle.standardError.write(Data(session.statistics().utf8)) }
-        let result = analyzer.finish()
+        var result = analyzer.finish()
         session.finish(result: result)
         var failures: [String] = []
         do { try recorder?.close() } catch { failures.append(error.description) }
+        if room, let people, let record, report != nil, failures.isEmpty, result.durationSamples > 0 {
+            // The recording allows the offline analysis (both passes, global clustering): more accurate.
+            FileHandle.standardError.write(Data("talkbalance: re-analysing \(record) offline for the report (one microphone for the room, \(people) people)\n".utf8))
+            do {
+                var offline = try RoomAnalysis.analyze(open: { try SoundFileReader(path: record) }, speakers: people, config: config,
+                                                       labels: names.map(parsedNames), matching: result.segments)
+                offline.marks = result.marks
+                offline.note = "one microphone for the room, \(people) people: who speaks when from the offline analysis of the recording \(record) (as `analyze --speakers \(people)`), re-run at the end of the live session; the live meter and lines were decided online"
+                result = offline
+            } catch {
+                FileHandle.standardError.write(Data("talkbalance: the offline re-analysis failed (\(error)); the report keeps the online result\n".utf8))
+            }
+        }
         if let report {
             let renderer = ReportRenderer(file: record ?? device, result: result)
             do { try SafeOutput.write(renderer.render(.json), to: report, overwrite: force) } catch {
@@ -193,7 +230,9 @@ private final class CaptureHandOver: @unchecked Sendable {
 
 /// The live loop: capture thread -> queue -> analyzer (+ recorder) -> meter or JSON lines.
 private final class LiveSession {
-    let analyzer: SessionAnalyzer
+    let analyzer: StreamingSessionAnalysis
+    /// One microphone for the room: digits enrol voices instead of choosing the sender.
+    let enrolKeys: Bool
     let recorder: WAVRecorder?
     let maxFrames: Int?
     let interactive: Bool
@@ -207,8 +246,9 @@ private final class LiveSession {
     var measure = false
     private var latency = LatencyHistogram()
 
-    init(analyzer: SessionAnalyzer, recorder: WAVRecorder?, maxFrames: Int?, interactive: Bool) {
+    init(analyzer: StreamingSessionAnalysis, recorder: WAVRecorder?, maxFrames: Int?, interactive: Bool, enrolKeys: Bool = false) {
         self.analyzer = analyzer
+        self.enrolKeys = enrolKeys
         self.recorder = recorder
         self.maxFrames = maxFrames
         self.interactive = interactive
@@ -262,6 +302,7 @@ private final class LiveSession {
         }
         var lastDraw = Date.distantPast
         var sender: Int? = nil
+        let people = analyzer.labels.count
         loop: while true {
             if let item = queue.pop(timeout: 0.05) {
                 switch item {
@@ -289,14 +330,20 @@ private final class LiveSession {
                 case UInt8(ascii: "q"), UInt8(ascii: "Q"): break loop
                 case UInt8(ascii: "m"), UInt8(ascii: "M"): analyzer.mark(.bookmark)
                 case UInt8(ascii: "s"), UInt8(ascii: "S"):
-                    sender = ((sender ?? -1) + 1) % format.channelCount
+                    sender = ((sender ?? -1) + 1) % people
                     analyzer.mark(.sender, person: sender)
                 case UInt8(ascii: "0"):
                     sender = nil
                     analyzer.mark(.sender, person: nil)
                 case UInt8(ascii: "1")...UInt8(ascii: "9"):
                     let person = Int(key - UInt8(ascii: "1"))
-                    if person < format.channelCount { sender = person; analyzer.mark(.sender, person: person) }
+                    guard person < people else { break }
+                    if enrolKeys {
+                        analyzer.mark(.enrol, person: person)
+                    } else {
+                        sender = person
+                        analyzer.mark(.sender, person: person)
+                    }
                 default: break
                 }
             }
@@ -335,8 +382,9 @@ private final class LiveSession {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         let audio = Double(framesIn) / Double(analyzer.format.sampleRate)
-        return String(format: "live stats: %d blocks, latency from capture to meter state: median %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.2f s for %.1f s of audio (%.2f%% of one core)\n",
-                      latency.count, latency.percentile(0.5), latency.percentile(0.99), latency.maxMs, cpu, audio, audio > 0 ? 100 * cpu / audio : 0)
+        return String(format: "live stats: %d blocks, latency from capture to meter state: median %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.2f s for %.1f s of audio (%.2f%% of one core); decisions lag the audio by at most %.0f ms\n",
+                      latency.count, latency.percentile(0.5), latency.percentile(0.99), latency.maxMs, cpu, audio, audio > 0 ? 100 * cpu / audio : 0,
+                      1000 * Double(analyzer.decisionLatencySamples) / Double(analyzer.format.sampleRate))
     }
 
     /// JSON lines for what the analysis decided since the last call.

@@ -8,7 +8,7 @@ import TalkBalanceDSP
 /// `speakers` voices and re-segments it; (3) the per-frame labels go through the same conversation
 /// analysis as one-mic-per-person sessions. Memory: the speech segments, one byte per frame and the
 /// diarizer's compact statistics (see `RoomDiarizer`); audio is never held beyond one analysis window.
-/// Not yet: overlapping speech (each frame gets one person), enrolment, live use.
+/// Not yet: overlapping speech (each frame gets one person). Live use: `RoomSessionAnalyzer`.
 public enum RoomAnalysis {
     public enum Failure: Error, CustomStringConvertible {
         case invalid(String)
@@ -27,14 +27,18 @@ public enum RoomAnalysis {
     ///   - spatial: for a two-channel recording, use the level and time difference between the channels
     ///     (a stereo microphone between the partners) as well as the voices: `true` always, `false`
     ///     never, nil when the channels turn out to differ (see `SpatialDetector`).
+    ///   - matching: another analysis's segments of the same recording (the live session's, whose
+    ///     people may have been enrolled by name): the voices found are numbered to agree with it as
+    ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                               labels: [String]? = nil, spatial: Bool? = nil) throws(Failure) -> SessionResult {
-        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, spatial: spatial).result
+                               labels: [String]? = nil, spatial: Bool? = nil, matching: [SpeechSegment]? = nil) throws(Failure) -> SessionResult {
+        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, spatial: spatial, matching: matching).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used.
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                                        labels: [String]? = nil, spatial: Bool? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
+                                        labels: [String]? = nil, spatial: Bool? = nil,
+                                        matching: [SpeechSegment]? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let names = labels ?? (1...speakers).map { "S\($0)" }
         guard names.count == speakers else { throw .invalid("--names gives \(names.count) names but --speakers is \(speakers)") }
@@ -142,7 +146,8 @@ public enum RoomAnalysis {
             }
         } catch { throw .source(error) }
         analyzeReadyFrames(final: true)
-        let frameLabels = diarizer.finish()
+        var frameLabels = diarizer.finish()
+        if let matching { relabel(&frameLabels, like: matching, speakers: speakers, hop: hop) }
 
         // 3. The conversation, as for one microphone per person.
         var conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: hop, sampleRate: rate, config: config)
@@ -169,6 +174,32 @@ public enum RoomAnalysis {
     /// against the 12 cepstral coefficients the diarizer uses).
     static let levelRepeats = 4
     static let delayRepeats = 2
+
+    /// Renumbers `labels` (per frame) by the one-to-one mapping onto `segments`' speakers that shares the
+    /// most frames (exhaustive over permutations: at most 8! for 8 people).
+    static func relabel(_ labels: inout [Int8], like segments: [SpeechSegment], speakers: Int, hop: Int) {
+        var common = [Int](repeating: 0, count: speakers * speakers)
+        for seg in segments where seg.speaker >= 0 && seg.speaker < speakers {
+            let first = max(0, seg.startSample / hop), end = min(labels.count, (seg.endSample + hop - 1) / hop)
+            guard first < end else { continue }
+            for k in first..<end where labels[k] >= 0 { common[Int(labels[k]) * speakers + seg.speaker] += 1 }
+        }
+        var best = Array(0..<speakers), bestScore = -1
+        var perm = Array(0..<speakers), used = [Bool](repeating: false, count: speakers)
+        func search(_ i: Int, _ score: Int) {
+            if i == speakers {
+                if score > bestScore { bestScore = score; best = perm }
+                return
+            }
+            for t in 0..<speakers where !used[t] {
+                used[t] = true; perm[i] = t
+                search(i + 1, score + common[i * speakers + t])
+                used[t] = false
+            }
+        }
+        search(0, 0)
+        for k in labels.indices where labels[k] >= 0 { labels[k] = Int8(best[Int(labels[k])]) }
+    }
 
     private static func ringSize(_ n: Int) -> Int {
         var c = 1
