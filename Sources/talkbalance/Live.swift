@@ -29,13 +29,13 @@ struct Live: ParsableCommand {
 
     @Option(help: "ALSA capture PCM (see `talkbalance devices`).")
     var device: String = "default"
-    @Option(help: "Channels to capture, one per person (default: what the device offers, up to 8).")
+    @Option(help: "Channels to capture: one per person, or 1 (or 2) for a microphone in the room. Default: one per --names; 1 with --speakers alone; else what the device offers, up to 8.")
     var channels: Int?
     @Option(help: "Sample rate in Hz (default: 16000 if the device can, else its nearest).")
     var rate: Int?
     @Option(help: "Names of the people, comma-separated: one per channel, or (room) one per person.")
     var names: String?
-    @Option(help: "People in the room, 1-8: the channel count (one microphone per person), or more than the channels (one microphone for the room).")
+    @Option(help: "People in the room, 1-8. Alone, it means one microphone for the room (one channel captured; who speaks is found from the voices). With --channels: as many people as channels is one microphone per person, more people than channels is one microphone for the room.")
     var speakers: Int?
     @Option(help: "Stop after this many seconds of audio.")
     var duration: Double?
@@ -85,7 +85,9 @@ struct Live: ParsableCommand {
             configText = text
         }
         let people = speakers ?? names.map { parsedNames($0).count }
-        let wantedChannels = channels ?? people
+        // `--speakers N` alone is the room microphone of the single-microphone mode; `--names` alone
+        // (or equal --channels) is one microphone per person.
+        let wantedChannels = channels ?? (speakers != nil ? 1 : people)
         let capture: ALSACapture
         do {
             capture = try ALSACapture(device: device, channels: wantedChannels, sampleRate: rate, periodFrames: periodFrames,

@@ -114,7 +114,8 @@ struct LiveRoomTests {
         let room = try Self.room()
         let folder = try TempFolder()
         let config = try LiveTests.alsaConfig(infile: room.raw, in: folder)
-        let live = try folder.run(["live", "--device", "tbtest", "--alsa-config", config, "--channels", "1", "--rate", "16000",
+        // --speakers alone asks for one channel: the room microphone.
+        let live = try folder.run(["live", "--device", "tbtest", "--alsa-config", config, "--rate", "16000",
                                    "--speakers", "2", "--duration", room.seconds, "--record", "rec.wav", "--report", "live.json"])
         #expect(live.status == 0, "live failed: \(live.stderr)")
         #expect(live.stderrLines.count == 1 && live.stderr.contains("re-analysing rec.wav offline"), "\(live.stderr)")
