@@ -59,6 +59,22 @@ public struct RoomDiarizer: Sendable {
         /// With `.glr`: once at `speakers` clusters, keep merging while BIC (penalty weight `bicLambda`)
         /// says two clusters are one voice (people who hardly spoke). nil: exactly `speakers`.
         public var bicLambda: Double? = nil
+        /// What enrolled voices (see `finish(enrolled:)`) do besides naming the clusters.
+        public enum EnrolmentUse: String, Sendable, Equatable, CaseIterable {
+            /// Only name: cluster and re-segment as without enrolment, then match voices to clusters.
+            case name
+            /// Anchor: match voices to the clustering's clusters, then let each enrolled voice's
+            /// statistics (times `enrolmentWeight`) join its cluster's Gaussian in every re-segmentation
+            /// round, so the models cannot drift off the enrolled voices; match again at the end.
+            case anchor
+            /// Seed: when everyone is enrolled, skip the clustering; the first re-segmentation scores the
+            /// blocks under the enrolled voices' Gaussians (otherwise as `.anchor`).
+            case seed
+        }
+        public var enrolmentUse: EnrolmentUse = .anchor
+        /// With `.anchor` and `.seed`: an enrolled voice counts as this many times its own frames in its
+        /// person's Gaussian.
+        public var enrolmentWeight: Double = 1
         public init() {}
     }
 
@@ -122,19 +138,50 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// A label per pushed frame: -1 no speech, 0..<speakers in order of first appearance.
-    public func finish() -> [Int8] {
+    public func finish() -> [Int8] { finish(enrolled: []) }
+
+    /// A label per pushed frame: -1 no speech; `enrolled[e]` gets label e; the people not enrolled get
+    /// `enrolled.count`..<speakers in order of first appearance.
+    ///
+    /// `enrolled` holds at most `speakers` voices measured with the same front end as the pushed
+    /// features (all coefficients, raw: this diarizer normalises them with the session's statistics and
+    /// uses the same coefficient range). Voices are matched to clusters one-to-one by the symmetric
+    /// average log-likelihood of each voice's frames under the cluster's Gaussian and the cluster's frames
+    /// under the voice's Gaussian; what else they do is `options.enrolmentUse`.
+    public func finish(enrolled: [VoiceStatistics]) -> [Int8] {
+        precondition(enrolled.count <= speakers, "more enrolled voices than speakers")
         var out = labels
         let blocks = blockCount.count
         guard blocks > 0 else { return out }
         guard speakers > 1 else { return out }
-        let stats = normalisedStats()
-        let initial = initialLabels(stats: stats)
-        let found = (initial.max() ?? 0) + 1
-        let blockLabels = Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: featureCount,
-                                         initial: initial, speakers: found, options: options)
-        // Renumber in order of first appearance.
+        let (stats, mean, scale) = normalisedStats()
+        let voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
+        let d = featureCount
+        var initial: [Int]
+        var anchors: [Int: Voice] = [:]
+        if !voices.isEmpty && options.enrolmentUse == .seed && voices.count == speakers {
+            initial = Self.decode(stats: stats, counts: blockCount, dims: d,
+                                  models: voices.map { Self.mapModel(frames: $0.frames, sum: $0.sum, sumOfSquares: $0.sumOfSquares,
+                                                                     stats: stats, counts: blockCount, dims: d) },
+                                  penalty: options.switchPenalty)
+            for (e, v) in voices.enumerated() { anchors[e] = v.weighted(options.enrolmentWeight) }
+        } else {
+            initial = initialLabels(stats: stats)
+            if !voices.isEmpty && options.enrolmentUse != .name {
+                let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: initial, clusters: speakers)
+                for (e, c) in match.enumerated() { anchors[c] = voices[e].weighted(options.enrolmentWeight) }
+            }
+        }
+        let found = max((initial.max() ?? 0) + 1, (anchors.keys.max() ?? 0) + 1)
+        let blockLabels = Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: d,
+                                         initial: initial, speakers: found, options: options, anchors: anchors)
+        // Enrolled voices first (by a final match), the rest in order of first appearance.
         var map = [Int](repeating: -1, count: speakers)
-        var next = 0
+        if !voices.isEmpty {
+            let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: blockLabels, clusters: speakers)
+            for (e, c) in match.enumerated() { map[c] = e }
+        }
+        var next = voices.count
         for b in 0..<blocks {
             let l = blockLabels[b]
             if map[l] < 0 { map[l] = next; next += 1 }
@@ -144,10 +191,62 @@ public struct RoomDiarizer: Sendable {
         return out
     }
 
+    // MARK: - Enrolment
+
+    /// Sufficient statistics of some frames in the normalised feature space.
+    struct Voice: Sendable {
+        var frames: Double
+        var sum: [Double]
+        var sumOfSquares: [Double]
+
+        func weighted(_ w: Double) -> Voice {
+            Voice(frames: w * frames, sum: sum.map { w * $0 }, sumOfSquares: sumOfSquares.map { w * $0 })
+        }
+    }
+
+    /// `voice` restricted to the coefficients in use and mapped through the session's normalisation
+    /// (x - mean) * scale, exactly on its sums.
+    private func normalisedVoice(_ voice: VoiceStatistics, mean: [Double], scale: [Double]) -> Voice {
+        let d = featureCount, first = options.firstFeature
+        precondition(voice.coefficients >= first + d, "enrolled voice has too few coefficients")
+        let n = Double(voice.frames)
+        var s1 = [Double](repeating: 0, count: d), s2 = [Double](repeating: 0, count: d)
+        for i in 0..<d {
+            let a = voice.sum[first + i], q = voice.sumOfSquares[first + i], m = mean[i], k = scale[i]
+            s1[i] = (a - n * m) * k
+            s2[i] = (q - 2 * m * a + n * m * m) * k * k
+        }
+        return Voice(frames: n, sum: s1, sumOfSquares: s2)
+    }
+
+    /// For each voice, its cluster (one-to-one; `clusters` >= voices; clusters without blocks fit nobody).
+    static func match(voices: [Voice], stats: [Float], counts: [Int32], dims d: Int, labels: [Int], clusters k: Int) -> [Int] {
+        var n = [Double](repeating: 0, count: k)
+        var s1 = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), s2 = s1
+        for b in 0..<counts.count {
+            let l = labels[b]
+            n[l] += Double(counts[b])
+            for i in 0..<d {
+                s1[l][i] += Double(stats[2 * d * b + i])
+                s2[l][i] += Double(stats[2 * d * b + d + i])
+            }
+        }
+        let scores = voices.map { v -> [Double] in
+            let voiceModel = DiagonalGaussian(frames: v.frames, sum: v.sum, sumOfSquares: v.sumOfSquares)
+            return (0..<k).map { c in
+                guard n[c] > 0 else { return -1e12 }
+                let clusterModel = DiagonalGaussian(frames: n[c], sum: s1[c], sumOfSquares: s2[c])
+                return clusterModel.averageLogLikelihood(frames: v.frames, sum: v.sum, sumOfSquares: v.sumOfSquares)
+                    + voiceModel.averageLogLikelihood(frames: n[c], sum: s1[c], sumOfSquares: s2[c])
+            }
+        }
+        return BestAssignment.solve(scores)
+    }
+
     // MARK: - Normalisation
 
     /// Block sums after per-session mean and variance normalisation of each feature.
-    private func normalisedStats() -> [Float] {
+    private func normalisedStats() -> (stats: [Float], mean: [Double], scale: [Double]) {
         let d = featureCount
         var total = 0.0
         var mean = [Double](repeating: 0, count: d), square = [Double](repeating: 0, count: d)
@@ -174,7 +273,7 @@ public struct RoomDiarizer: Sendable {
                 out[2 * d * b + d + i] = Float((s2 - 2 * m * s1 + n * m * m) * k * k)
             }
         }
-        return out
+        return (out, mean, scale)
     }
 
     // MARK: - Windows, embeddings, clustering
@@ -452,63 +551,78 @@ public struct RoomDiarizer: Sendable {
     // MARK: - Re-segmentation
 
     /// Diagonal Gaussian per cluster, blocks scored exactly from their sums, Viterbi with a switch
-    /// penalty; `options.iterations` rounds.
+    /// penalty; `options.iterations` rounds. `anchors[c]`: statistics (already weighted) that join
+    /// cluster c's Gaussian in every round (enrolled voices).
     static func resegment(stats: [Float], counts: [Int32], starts: [Int32], dims d: Int, initial: [Int],
-                          speakers k: Int, options: Options) -> [Int] {
+                          speakers k: Int, options: Options, anchors: [Int: Voice] = [:]) -> [Int] {
         let blocks = counts.count
         var labels = initial
         for _ in 0..<max(0, options.iterations) {
             // Fit.
             var n = [Double](repeating: 0, count: k)
-            var s1 = [Double](repeating: 0, count: k * d), s2 = [Double](repeating: 0, count: k * d)
-            var g1 = [Double](repeating: 0, count: d), g2 = [Double](repeating: 0, count: d)
-            var total = 0.0
+            var s1 = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), s2 = s1
             for b in 0..<blocks {
                 let l = labels[b]
                 n[l] += Double(counts[b])
-                total += Double(counts[b])
                 for i in 0..<d {
-                    let a = Double(stats[2 * d * b + i]), q = Double(stats[2 * d * b + d + i])
-                    s1[l * d + i] += a
-                    s2[l * d + i] += q
-                    g1[i] += a
-                    g2[i] += q
+                    s1[l][i] += Double(stats[2 * d * b + i])
+                    s2[l][i] += Double(stats[2 * d * b + d + i])
                 }
             }
-            var mean = [Double](repeating: 0, count: k * d), variance = [Double](repeating: 1, count: k * d)
-            var logNorm = [Double](repeating: 0, count: k)
-            for c in 0..<k {
-                // Clusters with little data lean on the session-wide statistics (MAP-style).
-                let prior = 50.0
-                var ln = 0.0
-                for i in 0..<d {
-                    let gm = g1[i] / total, gv = max(1e-3, g2[i] / total - gm * gm)
-                    let m = (s1[c * d + i] + prior * gm) / (n[c] + prior)
-                    let second = (s2[c * d + i] + prior * (gv + gm * gm)) / (n[c] + prior)
-                    let v = max(1e-3, second - m * m)
-                    mean[c * d + i] = m
-                    variance[c * d + i] = v
-                    ln += log(2 * Double.pi * v)
-                }
-                logNorm[c] = -0.5 * ln
+            for (c, v) in anchors where c < k {
+                n[c] += v.frames
+                for i in 0..<d { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
             }
-            // Score: sum over the block's frames of log N(x | mean, variance).
-            var score = [Double](repeating: 0, count: blocks * k)
-            for b in 0..<blocks {
-                let frames = Double(counts[b])
-                for c in 0..<k {
-                    var q = 0.0
-                    for i in 0..<d {
-                        let a = Double(stats[2 * d * b + i]), s = Double(stats[2 * d * b + d + i])
-                        let m = mean[c * d + i]
-                        q += (s - 2 * m * a + frames * m * m) / variance[c * d + i]
-                    }
-                    score[b * k + c] = frames * logNorm[c] - 0.5 * q
-                }
-            }
-            labels = viterbi(score: score, blocks: blocks, states: k, penalty: options.switchPenalty)
+            let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, counts: counts, dims: d) }
+            labels = decode(stats: stats, counts: counts, dims: d, models: models, penalty: options.switchPenalty)
         }
         return labels
+    }
+
+    /// A cluster's Gaussian; clusters with little data lean on the session-wide statistics (MAP-style,
+    /// 50 frames of prior).
+    static func mapModel(frames n: Double, sum s1: [Double], sumOfSquares s2: [Double], stats: [Float], counts: [Int32],
+                         dims d: Int) -> DiagonalGaussian {
+        var g1 = [Double](repeating: 0, count: d), g2 = [Double](repeating: 0, count: d)
+        var total = 0.0
+        for b in 0..<counts.count {
+            total += Double(counts[b])
+            for i in 0..<d {
+                g1[i] += Double(stats[2 * d * b + i])
+                g2[i] += Double(stats[2 * d * b + d + i])
+            }
+        }
+        let prior = 50.0
+        var mean = [Double](repeating: 0, count: d), variance = [Double](repeating: 1, count: d)
+        for i in 0..<d {
+            let gm = g1[i] / total, gv = max(1e-3, g2[i] / total - gm * gm)
+            let m = (s1[i] + prior * gm) / (n + prior)
+            let second = (s2[i] + prior * (gv + gm * gm)) / (n + prior)
+            mean[i] = m
+            variance[i] = max(1e-3, second - m * m)
+        }
+        return DiagonalGaussian(mean: mean, variance: variance)
+    }
+
+    /// Scores every block under every model (sum over the block's frames of log N(x | mean, variance),
+    /// exact from the sums) and returns the Viterbi labels.
+    static func decode(stats: [Float], counts: [Int32], dims d: Int, models: [DiagonalGaussian], penalty: Double) -> [Int] {
+        let blocks = counts.count, k = models.count
+        let logNorm = models.map { m in -0.5 * m.variance.reduce(0) { $0 + log(2 * Double.pi * $1) } }
+        var score = [Double](repeating: 0, count: blocks * k)
+        for b in 0..<blocks {
+            let frames = Double(counts[b])
+            for c in 0..<k {
+                var q = 0.0
+                for i in 0..<d {
+                    let a = Double(stats[2 * d * b + i]), s = Double(stats[2 * d * b + d + i])
+                    let m = models[c].mean[i]
+                    q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
+                }
+                score[b * k + c] = frames * logNorm[c] - 0.5 * q
+            }
+        }
+        return viterbi(score: score, blocks: blocks, states: k, penalty: penalty)
     }
 
     static func viterbi(score: [Double], blocks: Int, states k: Int, penalty: Double) -> [Int] {
