@@ -77,6 +77,12 @@ struct Analyze: ParsableCommand {
     @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names).")
     var speakers: Int?
 
+    @Option(name: .customLong("enroll"), help: ArgumentHelp(
+        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them. Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
+        discussion: "The enrolled voices are matched one-to-one to the voices found in the session and anchor the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
+        valueName: "name=file"))
+    var enroll: [String] = []
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -114,15 +120,45 @@ struct Analyze: ParsableCommand {
         if let output, !force, FileManager.default.fileExists(atPath: output) {
             fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
+        let enrolments = parsedEnrolments()
+        if !enrolments.isEmpty {
+            guard let speakers else {
+                fail("--enroll needs --speakers N (one microphone for the room: voices are recognised only there)", code: Exit.usage)
+            }
+            if speakers == reader.format.channelCount {
+                let why = speakers == 1 ? "--speakers 1 on a one-channel file leaves nobody to tell apart; give --speakers 2 or more"
+                    : "--speakers \(speakers) equals the \(speakers) channels (one microphone per person); mix to one channel"
+                fail("\(file): --enroll needs one microphone for the room, but \(why)", code: Exit.usage)
+            }
+        }
         if let speakers, speakers != reader.format.channelCount {
             if speakers > reader.format.channelCount && reader.format.channelCount > 1 {
                 fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel for a room microphone", code: Exit.usage)
             }
             let path = file
+            let config = thresholds.config
+            // Names first (cheap, usage errors), then every enrolment file, then the session.
+            do { _ = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
+                fail(error.description, code: Exit.usage)
+            }
+            var enrolled: [RoomAnalysis.EnrolledVoice] = []
+            for (name, enrolmentPath) in enrolments {
+                do {
+                    let voice = try RoomAnalysis.enrol(open: { try SoundFileReader(path: enrolmentPath) }, config: config)
+                    enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
+                } catch {
+                    switch error {
+                    case .tooLittleSpeech: fail("\(enrolmentPath) (--enroll \(name)): \(error.description)", code: Exit.dataError)
+                    case .source(let e as InputError):
+                        fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
+                    case .source(let e): fail("\(enrolmentPath) (--enroll \(name)): \(e)", code: Exit.ioError)
+                    }
+                }
+            }
             let result: SessionResult
             do {
                 result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: path) }, speakers: speakers,
-                                                  config: thresholds.config, labels: names.map(parsedNames))
+                                                  config: config, labels: names.map(parsedNames), enrolled: enrolled)
             } catch {
                 switch error {
                 case .invalid(let message): fail(message, code: Exit.usage)
@@ -158,6 +194,27 @@ struct Analyze: ParsableCommand {
         let result = analyzer.finish()
         writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
                     format: format, output: output, force: force)
+    }
+}
+
+extension Analyze {
+    /// `--enroll NAME=FILE` values, in order; a malformed one ends the run with a usage error (one line,
+    /// exit 64) naming it.
+    func parsedEnrolments() -> [(name: String, path: String)] {
+        var out: [(name: String, path: String)] = []
+        for value in enroll {
+            guard let equals = value.firstIndex(of: "=") else {
+                fail("--enroll \(value): expected NAME=FILE, e.g. --enroll Anna=anna.wav", code: Exit.usage)
+            }
+            let name = value[..<equals].trimmingCharacters(in: .whitespaces)
+            let path = String(value[value.index(after: equals)...])
+            if name.isEmpty { fail("--enroll \(value): the name before = is empty", code: Exit.usage) }
+            if name.contains(",") { fail("--enroll \(value): a name may not contain a comma", code: Exit.usage) }
+            if path.isEmpty { fail("--enroll \(value): the file after = is missing", code: Exit.usage) }
+            if out.contains(where: { $0.name == name }) { fail("--enroll \(name) is given twice; enrol each person once", code: Exit.usage) }
+            out.append((name, path))
+        }
+        return out
     }
 }
 
