@@ -155,8 +155,9 @@ import TalkBalanceEval
     func sweep() throws {
         let seeds = (ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP"] ?? "").split(separator: ",").compactMap { Int($0) }
         var settings: [(String, RoomDiarizer.Options?)] = [("none", nil)]
-        for use in RoomDiarizer.Options.EnrolmentUse.allCases {
-            for w in use == .name ? [1.0] : [0.5, 1, 2, 4] {
+        let only = ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP_MODES"]?.split(separator: ",").map(String.init)
+        for use in RoomDiarizer.Options.EnrolmentUse.allCases where only?.contains(use.rawValue) ?? true {
+            for w in use == .name ? [1.0] : [0.5, 1, 2] {
                 var o = RoomDiarizer.Options(); o.enrolmentUse = use; o.enrolmentWeight = w
                 settings.append(("\(use.rawValue) w\(w)", o))
             }
@@ -168,9 +169,14 @@ import TalkBalanceEval
             for speakers in [2, 3] {
                 for seed in seeds.isEmpty ? [101, 102, 103] : seeds {
                     let c = try enrolledConversation(speakers: speakers, seed: seed)
-                    let s = try scoreRoomAnalysis(c, enrolled: options == nil ? nil : c.enrolment, options: options ?? RoomDiarizer.Options())
+                    // TALKBALANCE_ENROL_SWEEP_PARTIAL: everyone but the last person enrolled (who should be S1).
+                    let partial = ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP_PARTIAL"] != nil
+                    let enrolment = partial ? Array(c.enrolment.dropLast()) : c.enrolment
+                    let s = try scoreRoomAnalysis(c, enrolled: options == nil ? nil : enrolment, options: options ?? RoomDiarizer.Options())
                     strict += s.strict.der; collared += s.collared.der; total += 1
-                    if options != nil && c.enrolment.allSatisfy({ s.strict.mapping[$0.name] == $0.name }) { named += 1 }
+                    let last = c.enrolment[c.enrolment.count - 1].name
+                    if options != nil && enrolment.allSatisfy({ s.strict.mapping[$0.name] == $0.name })
+                        && s.strict.mapping[partial ? "S1" : last] == last { named += 1 }
                     cells.append(String(format: "%.3f/%.3f", s.strict.der, s.collared.der))
                 }
             }
