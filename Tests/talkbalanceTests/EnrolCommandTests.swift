@@ -37,6 +37,14 @@ struct EnrolCommandTests {
         let scored = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
         #expect(scored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(score.stdoutText)")
         #expect((scored["der"] as? Double ?? 1) < 0.25, "\(score.stdoutText)")
+
+        // Only Anna enrolled, --names lists everyone: Anna keeps her place in --names, Ben is the other voice.
+        let partial = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--names", "Ben,Anna", "--enroll", "Anna=c.enrol.Anna.wav",
+                                      "--format", "rttm", "--output", "p.rttm", "--quiet"])
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let partialScore = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "p.rttm"])
+        let partialScored = try #require(try JSONSerialization.jsonObject(with: partialScore.stdout) as? [String: Any])
+        #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
     }
 
     /// A bad `--enroll` use: (arguments after `analyze FALCON`, exit code, words the one line must contain).
