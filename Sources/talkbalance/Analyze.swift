@@ -79,7 +79,7 @@ struct Analyze: ParsableCommand {
 
     @Option(name: .customLong("enroll"), help: ArgumentHelp(
         "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them. Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
-        discussion: "The enrolled voices are matched one-to-one to the voices found in the session and anchor the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
+        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
         valueName: "name=file"))
     var enroll: [String] = []
 

@@ -21,6 +21,9 @@ import Foundation
 /// 3. Re-segmentation: a diagonal Gaussian per cluster is fitted on the blocks it holds; every block is
 ///    scored under each Gaussian (exact from the block sums) and a Viterbi pass with a speaker-switch
 ///    penalty relabels the blocks; repeated `iterations` times.
+/// 4. Enrolment (optional, `finish(enrolled:)`): each enrolled voice's statistics are normalised with the
+///    session's, matched one-to-one to a cluster, and seed and anchor that person's Gaussian (see
+///    `Options.enrolmentUse`); enrolled people get labels 0..<enrolled.count.
 ///
 /// Memory: one byte per pushed frame (the label) plus, per block of up to 0.2 s of speech, two 32-bit
 /// integers and 2 x D floats (D = features used, 12 by default): about 26 floats per 0.2 s of speech, so
