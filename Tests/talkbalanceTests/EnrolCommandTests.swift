@@ -27,8 +27,11 @@ struct EnrolCommandTests {
         try #require(make.succeeded, "\(make.stderr)")
         let mix = try Subprocess.run("/usr/bin/sox", ["-R", folder.path("c.wav"), folder.path("mono.wav"), "channels", "1"], timeout: 60)
         try #require(mix.succeeded, "\(mix.stderr)")
+        // Any format and rate: Ben's enrolment as 44.1 kHz FLAC.
+        let convert = try Subprocess.run("/usr/bin/sox", ["-R", folder.path("c.enrol.Ben.wav"), "-r", "44100", folder.path("ben.flac")], timeout: 60)
+        try #require(convert.succeeded, "\(convert.stderr)")
         // Enrolled in the opposite order to the names' first appearance: labels must follow the voices.
-        let run = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--enroll", "Ben=c.enrol.Ben.wav",
+        let run = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--enroll", "Ben=ben.flac",
                                   "--enroll", "Anna=c.enrol.Anna.wav", "--format", "json", "--output", "r.json", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("r.json")))) as? [String: Any])
