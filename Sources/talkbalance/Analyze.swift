@@ -86,6 +86,12 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("enrol-keys"), help: ArgumentHelp("With --online: enrolment keys as the live meter's digits, PERSON@SECONDS,... (e.g. 2@3.5,1@12): at that moment of the recording, the voice speaking is person PERSON (1-N).", valueName: "keys"))
     var enrolKeys: String?
 
+    @Option(name: .customLong("enroll"), help: ArgumentHelp(
+        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them. Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
+        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
+        valueName: "name=file"))
+    var enroll: [String] = []
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -114,6 +120,7 @@ struct Analyze: ParsableCommand {
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
+        if online && !enroll.isEmpty { throw ValidationError("--enroll works with the offline analysis; with --online, simulate the live keys with --enrol-keys") }
     }
 
     /// `--enrol-keys` as (sample, person index), in time order.
@@ -184,18 +191,49 @@ struct Analyze: ParsableCommand {
         if spatial != nil && speakers == nil {
             fail("--\(spatial == true ? "" : "no-")spatial needs --speakers N, the number of people in the room", code: Exit.usage)
         }
+        let enrolments = parsedEnrolments()
+        if !enrolments.isEmpty {
+            guard let speakers else {
+                fail("--enroll needs --speakers N (one microphone for the room: voices are recognised only there)", code: Exit.usage)
+            }
+            if speakers == reader.format.channelCount && spatial == nil {
+                let why = speakers == 1 ? "--speakers 1 on a one-channel file leaves nobody to tell apart; give --speakers 2 or more"
+                    : "--speakers \(speakers) equals the \(speakers) channels (one microphone per person); mix to one channel"
+                fail("\(file): --enroll needs one microphone for the room, but \(why)", code: Exit.usage)
+            }
+        }
         // --spatial or --no-spatial says the channels are one room, even with as many people as channels.
         if let speakers, speakers != reader.format.channelCount || spatial != nil {
             if speakers > reader.format.channelCount && reader.format.channelCount > 2 {
                 fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel (or two, for a stereo recorder) for a room microphone", code: Exit.usage)
             }
             let path = file
+            let config = thresholds.config
+            // Names first (cheap, usage errors), then every enrolment file, then the session.
+            do { _ = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
+                fail(error.description, code: Exit.usage)
+            }
+            var enrolled: [RoomAnalysis.EnrolledVoice] = []
+            for (name, enrolmentPath) in enrolments {
+                do {
+                    let voice = try RoomAnalysis.enrol(open: { try SoundFileReader(path: enrolmentPath) }, config: config)
+                    enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
+                } catch {
+                    switch error {
+                    case .tooLittleSpeech: fail("\(enrolmentPath) (--enroll \(name)): \(error.description)", code: Exit.dataError)
+                    case .source(let e as InputError):
+                        fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
+                    case .source(let e): fail("\(enrolmentPath) (--enroll \(name)): \(e)", code: Exit.ioError)
+                    }
+                }
+            }
             let result: SessionResult
             if online {
                 result = analyzeOnline(reader, speakers: speakers)
             } else { do {
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
-                                                             config: thresholds.config, labels: names.map(parsedNames), spatial: spatial)
+                                                             config: config, labels: names.map(parsedNames), enrolled: enrolled,
+                                                             spatial: spatial)
                 result = room.result
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))
@@ -235,6 +273,27 @@ struct Analyze: ParsableCommand {
         let result = analyzer.finish()
         writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
                     format: format, output: output, force: force)
+    }
+}
+
+extension Analyze {
+    /// `--enroll NAME=FILE` values, in order; a malformed one ends the run with a usage error (one line,
+    /// exit 64) naming it.
+    func parsedEnrolments() -> [(name: String, path: String)] {
+        var out: [(name: String, path: String)] = []
+        for value in enroll {
+            guard let equals = value.firstIndex(of: "=") else {
+                fail("--enroll \(value): expected NAME=FILE, e.g. --enroll Anna=anna.wav", code: Exit.usage)
+            }
+            let name = value[..<equals].trimmingCharacters(in: .whitespaces)
+            let path = String(value[value.index(after: equals)...])
+            if name.isEmpty { fail("--enroll \(value): the name before = is empty", code: Exit.usage) }
+            if name.contains(",") { fail("--enroll \(value): a name may not contain a comma", code: Exit.usage) }
+            if path.isEmpty { fail("--enroll \(value): the file after = is missing", code: Exit.usage) }
+            if out.contains(where: { $0.name == name }) { fail("--enroll \(name) is given twice; enrol each person once", code: Exit.usage) }
+            out.append((name, path))
+        }
+        return out
     }
 }
 

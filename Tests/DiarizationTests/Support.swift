@@ -187,3 +187,66 @@ func scoreRoom(_ c: RoomCase, speakers: Int? = nil, options: RoomDiarizer.Option
                      collared: Scoring.diarization(reference: reference, hypothesis: hypothesis, collar: 0.25),
                      oneSpeaker: Scoring.diarization(reference: reference, hypothesis: single))
 }
+
+/// A room conversation from tools/make-session --enrolment: each voice's longest utterance is kept out
+/// of the conversation and written, cut from the original clip, as an enrolment recording.
+struct EnrolledCase: CustomStringConvertible {
+    let room: RoomCase
+    /// Person (the RTTM speaker name) -> enrolment recording.
+    let enrolment: [(name: String, path: String)]
+    var description: String { room.name }
+}
+
+/// Voices for enrolment tests: the three real voices with an utterance of at least 2 s to hold out
+/// (ljs has only about 1.4 s per clip). The seed picks the voices and their order.
+func enrolledConversation(speakers: Int, seed: Int, duration: Int = 60) throws -> EnrolledCase {
+    let orders = [["aew", "axb", "lib1088"], ["axb", "lib1088", "aew"], ["lib1088", "aew", "axb"],
+                  ["axb", "aew", "lib1088"], ["aew", "lib1088", "axb"], ["lib1088", "axb", "aew"]]
+    let voices = Array(orders[seed % orders.count].prefix(speakers))
+    let names = Array(["Anna", "Ben", "Carla"].prefix(speakers))
+    let name = "enrol\(speakers)p-s\(seed)-\(duration)s"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-diarization-\(name)")
+    let audio = folder.appendingPathComponent("\(name).flac").path
+    let rttm = folder.appendingPathComponent("\(name).rttm").path
+    let enrolment = names.map { ($0, folder.appendingPathComponent("\(name).enrol.\($0).wav").path) }
+    if !FileManager.default.fileExists(atPath: rttm) || !enrolment.allSatisfy({ FileManager.default.fileExists(atPath: $0.1) }) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                 "--out", folder.path, "--name", name, "--seed", "\(seed)",
+                                                 "--voices", voices.joined(separator: ","), "--enrolment",
+                                                 "--speakers", "\(speakers)", "--duration", "\(duration)",
+                                                 "--crosstalk-db", "-20,-20", "--snr-db", "30", "--format", "flac"], timeout: 600)
+        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
+    }
+    return EnrolledCase(room: RoomCase(name: name, audio: audio, rttm: rttm), enrolment: enrolment)
+}
+
+/// A session result as labelled segments (speaker = the report's label), for scoring.
+func labeledSegments(_ result: SessionResult) -> [LabeledSegment] {
+    let rate = Double(result.sampleRate)
+    return result.segments.map {
+        LabeledSegment(speaker: result.speakers[$0.speaker].label, start: Double($0.startSample) / rate, end: Double($0.endSample) / rate)
+    }
+}
+
+struct EnrolledScore {
+    let strict: DiarizationScore
+    let collared: DiarizationScore
+}
+
+/// The whole room path (RoomAnalysis, as `analyze --speakers N [--enroll ...]`) scored against the RTTM.
+/// `enrolled` nil: no enrolment (labels S1...).
+func scoreRoomAnalysis(_ c: EnrolledCase, enrolled: [(name: String, path: String)]?,
+                       options: RoomDiarizer.Options = RoomDiarizer.Options()) throws -> EnrolledScore {
+    let speakers = try c.room.speakerCount
+    let voices = try (enrolled ?? []).map { e in
+        RoomAnalysis.EnrolledVoice(name: e.name, voice: try RoomAnalysis.enrol(open: { try SoundFileReader(path: e.path) }))
+    }
+    // One microphone for the room: the generated tracks are mixed (the stereo cues would find the
+    // people from their own lapel channels).
+    let result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.room.audio) }, speakers: speakers,
+                                          enrolled: voices, spatial: false, options: options)
+    let reference = try c.room.reference, hypothesis = labeledSegments(result)
+    return EnrolledScore(strict: Scoring.diarization(reference: reference, hypothesis: hypothesis),
+                         collared: Scoring.diarization(reference: reference, hypothesis: hypothesis, collar: 0.25))
+}

@@ -2,6 +2,7 @@
 import json
 import math
 import os
+import subprocess
 
 import numpy as np
 from scipy.signal import butter, sosfilt, fftconvolve
@@ -9,7 +10,7 @@ from scipy.signal import butter, sosfilt, fftconvolve
 from . import audio
 from .check import check
 from .plan import plan, Fail
-from .voices import make_voices, espeak_version, RealVoice
+from .voices import make_voices, espeak_version, RealVoice, VOICES_DIR
 
 TOOL_VERSION = "1"
 MAX_ATTEMPTS = 200
@@ -69,6 +70,12 @@ def make(args):
     voices = make_voices(args.voices, names, rate, rng)
     if len(voices) != n:
         raise ValueError("--voices lists %d voices but --speakers is %d" % (len(voices), n))
+    held = {}
+    if getattr(args, "enrolment", False):
+        for k, v in enumerate(voices):
+            if not isinstance(v, RealVoice):
+                raise ValueError("--enrolment needs real voices (espeak voices have no held-out recording)")
+            held[names[k]] = v.hold_out()
 
     # --- script, redrawn until the truth satisfies every margin
     problems = None
@@ -171,6 +178,14 @@ def make(args):
     with open(os.path.join(args.out, args.name + ".rttm"), "w") as fh:
         for a, nm, d in lines:
             fh.write("SPEAKER %s 1 %.3f %.3f <NA> <NA> %s <NA> <NA>\n" % (args.name, a, d, nm))
+    # enrolment recordings: the held-out utterance cut from the original clip (its own rate and room
+    # noise, 0.15 s either side), never heard in the conversation
+    for nm, (clip, a, b) in held.items():
+        src = os.path.join(VOICES_DIR, clip + ".flac")
+        dst = os.path.join(args.out, "%s.enrol.%s.wav" % (args.name, nm))
+        start = max(0.0, a - 0.15)
+        subprocess.run(["sox", "-R", "-V1", src, "-b", "16", dst, "trim", "%.3f" % start, "%.3f" % (b + 0.15 - start)],
+                       check=True)
     talk = {nm: round(sum(round(b - a, 3) for a, b in truth[nm]), 3) for nm in names}
     details = []
     for e in E:
@@ -195,6 +210,8 @@ def make(args):
                   "absFloorDbfs": -75, "bridgePauseS": 0.25, "minSegmentS": 0.15,
                   "source": "clean per-person tracks before crosstalk, gain and noise"},
         "attempts": attempt,
+        "enrolment": {nm: {"file": "%s.enrol.%s.wav" % (args.name, nm), "clip": c, "fromS": round(a, 3), "toS": round(b, 3)}
+                      for nm, (c, a, b) in held.items()} or None,
         "plannedEvents": details,
     }
     if any(isinstance(v, RealVoice) for v in voices):

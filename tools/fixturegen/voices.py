@@ -130,6 +130,9 @@ class RealVoice:
     def describe(self):
         d = {"kind": "real", "id": self.vid, "source": self.desc,
              "clips": REAL[self.vid][0]}
+        if getattr(self, "held_out", None):
+            name, a, b = self.held_out
+            d["heldOutForEnrolment"] = "%s %.2f-%.2f s" % (name, a, b)
         if self.fallback is not None:
             d["backchannelFallback"] = self.fallback.describe()
         return d
@@ -164,7 +167,9 @@ class RealVoice:
         for a, b in groups:
             i, j = max(0, int((a - pad) * self.rate)), min(len(x), int((b + pad) * self.rate))
             seg = audio.normalise(xg[i:j].copy(), self.rate)
-            self.pieces.append(Clip(seg, self.rate, "%s[%.2f-%.2f]" % (name, a, b)))
+            clip = Clip(seg, self.rate, "%s[%.2f-%.2f]" % (name, a, b))
+            clip.source = (name, a, b, sum(rb - ra for ra, rb in regs if a <= ra and rb <= b))
+            self.pieces.append(clip)
         # backchannel candidates: stretches of 0.25-0.7 s between energy dips (25 dB below loud level)
         r = audio.frame_rms(x, self.rate)
         loud = np.percentile(r, 95)
@@ -174,7 +179,25 @@ class RealVoice:
                 i, j = int((a - 0.02) * self.rate), int((b + 0.02) * self.rate)
                 seg = audio.fade(x[max(0, i):j].copy(), self.rate, 0.015, 0.015)
                 seg = audio.normalise(seg, self.rate, audio.REF_RMS * 10 ** (-3 / 20))
-                self.bc_pieces.append(Clip(seg, self.rate, "%s[%.2f-%.2f]" % (name, a, b)))
+                clip = Clip(seg, self.rate, "%s[%.2f-%.2f]" % (name, a, b))
+                clip.source = (name, a, b, b - a)
+                self.bc_pieces.append(clip)
+
+    def hold_out(self, min_speech_s=2.0):
+        """Keep the utterance with the most labelled speech out of the conversation (and every
+        backchannel cut from it), for an enrolment recording. Returns (clip name, start s, end s)."""
+        if len(self.pieces) < 2:
+            raise ValueError("voice %s has only one utterance; nothing is left to hold out for enrolment" % self.vid)
+        k = max(range(len(self.pieces)), key=lambda i: self.pieces[i].source[3])
+        name, a, b, speech = self.pieces[k].source
+        if speech < min_speech_s:
+            raise ValueError("voice %s has no utterance with %.1f s of speech to hold out for enrolment (longest %.2f s)"
+                             % (self.vid, min_speech_s, speech))
+        del self.pieces[k]
+        self.bc_pieces = [c for c in self.bc_pieces
+                          if not (c.source[0] == name and c.source[1] < b + 0.05 and c.source[2] > a - 0.05)]
+        self.held_out = (name, a, b)
+        return self.held_out
 
     def prefetch(self, n):
         pass

@@ -8,7 +8,9 @@ import TalkBalanceDSP
 /// `speakers` voices and re-segments it; (3) the per-frame labels go through the same conversation
 /// analysis as one-mic-per-person sessions. Memory: the speech segments, one byte per frame and the
 /// diarizer's compact statistics (see `RoomDiarizer`); audio is never held beyond one analysis window.
-/// Not yet: overlapping speech (each frame gets one person). Live use: `RoomSessionAnalyzer`.
+/// Enrolment (`enrol`, then `analyze(enrolled:)`) names people by their voices. A stereo recording
+/// can add where each voice comes from (`spatial`). Live use: `RoomSessionAnalyzer`. Not yet:
+/// overlapping speech (each frame gets one person).
 public enum RoomAnalysis {
     public enum Failure: Error, CustomStringConvertible {
         case invalid(String)
@@ -21,31 +23,177 @@ public enum RoomAnalysis {
         }
     }
 
+    /// A person's enrolment: a name and the statistics of a few seconds of their voice
+    /// (from `RoomAnalysis.enrol`).
+    public struct EnrolledVoice: Sendable, Equatable {
+        public let name: String
+        public let voice: VoiceStatistics
+        public init(name: String, voice: VoiceStatistics) {
+            self.name = name
+            self.voice = voice
+        }
+    }
+
+    /// Least speech an enrolment recording must hold: below about 2 s the 12-dimensional Gaussian of a
+    /// voice is too rough to tell two people apart reliably.
+    public static let minimumEnrolmentSeconds = 2.0
+
+    public enum EnrolmentFailure: Error, CustomStringConvertible {
+        case source(Error)
+        /// Speech found and speech needed, in seconds.
+        case tooLittleSpeech(foundSeconds: Double, neededSeconds: Double)
+        public var description: String {
+            switch self {
+            case .source(let e): return "\(e)"
+            case .tooLittleSpeech(let found, let needed):
+                return String(format: "only %.1f s of speech found; enrolment needs at least %.1f s of the person talking", found, needed)
+            }
+        }
+    }
+
+    /// Measures a person's voice from a recording of them alone, with the same front end as `analyze`
+    /// (the pipeline's voice activity on the mono mix, `MelCepstrum` of the speech frames). Streams the
+    /// recording twice; keeps only the statistics.
+    /// - Parameter minimumSpeechSeconds: fails with `.tooLittleSpeech` below this.
+    public static func enrol(open: () throws -> AudioSource, config: AnalysisConfig = AnalysisConfig(),
+                             minimumSpeechSeconds: Double = minimumEnrolmentSeconds) throws(EnrolmentFailure) -> VoiceStatistics {
+        var voice: VoiceStatistics? = nil
+        do {
+            _ = try frontEnd(open: open, config: config, spatial: false) { geometry, _ in
+                voice = VoiceStatistics(coefficients: coefficients, sampleRate: geometry.sampleRate)
+            } frame: { features, speech, hop in
+                if speech { voice?.add(features: features, hopSamples: hop) }
+            }
+        } catch {
+            switch error {
+            case .source(let e): throw .source(e)
+            case .invalid(let m): throw .source(Failure.invalid(m))
+            }
+        }
+        guard let voice else { throw .tooLittleSpeech(foundSeconds: 0, neededSeconds: minimumSpeechSeconds) }
+        guard voice.speechSeconds >= minimumSpeechSeconds else {
+            throw .tooLittleSpeech(foundSeconds: voice.speechSeconds, neededSeconds: minimumSpeechSeconds)
+        }
+        return voice
+    }
+
+    /// The report's names for `speakers` people given `--names` (`labels`, everyone, in order of first
+    /// appearance) and the enrolled names; and, for each diarizer label (enrolled voices first, in
+    /// order, then the others in order of first appearance), its speaker index in that list.
+    ///
+    /// Rules: at most `speakers` enrolled names, non-empty, distinct. Without `labels` the enrolled come
+    /// first under their own names and the others are S1, S2, ... (an enrolled name may not be one of
+    /// those). With `labels`, `labels` lists everyone: every enrolled name must be one of them (an
+    /// enrolled name missing from `labels` is an error, never a silent rename), and the people not
+    /// enrolled take the remaining names in order of first appearance.
+    public static func naming(speakers: Int, labels: [String]?, enrolled: [String]) throws(Failure) -> (names: [String], indexOfLabel: [Int]) {
+        guard enrolled.count <= speakers else {
+            throw .invalid("\(enrolled.count) voices are enrolled but --speakers is \(speakers); enrol at most one voice per person")
+        }
+        if let empty = enrolled.firstIndex(where: { $0.isEmpty }) { throw .invalid("enrolment \(empty + 1) has an empty name") }
+        if Set(enrolled).count != enrolled.count { throw .invalid("a name is enrolled twice; enrol each person once") }
+        if let labels {
+            guard labels.count == speakers else { throw .invalid("--names gives \(labels.count) names but --speakers is \(speakers)") }
+            var index: [Int] = []
+            for name in enrolled {
+                guard let i = labels.firstIndex(of: name) else {
+                    throw .invalid("enrolled name \(name) is not among --names \(labels.joined(separator: ",")); --names must list everyone, enrolled or not")
+                }
+                index.append(i)
+            }
+            index += labels.indices.filter { !index.contains($0) }
+            return (labels, index)
+        }
+        let others = (0..<(speakers - enrolled.count)).map { "S\($0 + 1)" }
+        if let clash = enrolled.first(where: { others.contains($0) }) {
+            throw .invalid("enrolled name \(clash) is also the label of a person not enrolled; choose another name")
+        }
+        return (enrolled + others, Array(0..<speakers))
+    }
+
+    static let coefficients = 13
+
     /// - Parameters:
     ///   - open: opens the recording from its start (called twice).
     ///   - labels: names in order of first appearance; default S1, S2, ...
+    ///   - enrolled: voices to recognise (at most `speakers`); see `naming` for how names combine.
     ///   - spatial: for a two-channel recording, use the level and time difference between the channels
     ///     (a stereo microphone between the partners) as well as the voices: `true` always, `false`
-    ///     never, nil when the channels turn out to differ (see `SpatialDetector`).
+    ///     never, nil when the channels turn out to differ (see `SpatialDetector`). Not with enrolment
+    ///     (an enrolment recording has no position): then nil means never.
     ///   - matching: another analysis's segments of the same recording (the live session's, whose
     ///     people may have been enrolled by name): the voices found are numbered to agree with it as
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                               labels: [String]? = nil, spatial: Bool? = nil, matching: [SpeechSegment]? = nil) throws(Failure) -> SessionResult {
-        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, spatial: spatial, matching: matching).result
+                               labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
+                               matching: [SpeechSegment]? = nil,
+                               options: RoomDiarizer.Options = RoomDiarizer.Options()) throws(Failure) -> SessionResult {
+        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, spatial: spatial,
+                             matching: matching, options: options).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used.
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                                        labels: [String]? = nil, spatial: Bool? = nil,
-                                        matching: [SpeechSegment]? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
+                                        labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
+                                        matching: [SpeechSegment]? = nil,
+                                        options: RoomDiarizer.Options = RoomDiarizer.Options()) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
-        let names = labels ?? (1...speakers).map { "S\($0)" }
-        guard names.count == speakers else { throw .invalid("--names gives \(names.count) names but --speakers is \(speakers)") }
+        let (names, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
+        if spatial == true && !enrolled.isEmpty {
+            throw .invalid("--spatial and --enroll cannot be combined yet: an enrolment recording says nothing about where a person sits")
+        }
 
-        // 1. Speech on the mono mix.
+        var diarizer: RoomDiarizer? = nil
+        var format: StreamFormat? = nil
+        var hop = 1
+        var usedSpatial = false
+        let speech = try frontEnd(open: open, config: config, spatial: enrolled.isEmpty ? spatial : false) { geometry, useSpatial in
+            hop = geometry.hopLength
+            usedSpatial = useSpatial
+            diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: options)
+        } format: { format = $0 } frame: { features, isSpeech, _ in
+            diarizer?.push(features: features, speech: isSpeech)
+        }
+        var frameLabels = diarizer?.finish(enrolled: enrolled.map(\.voice)) ?? []
+        if let matching { relabel(&frameLabels, like: matching, speakers: speakers, hop: hop) }
+        let rate = format?.sampleRate ?? 1
+
+        // 3. The conversation, as for one microphone per person.
+        var conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: hop, sampleRate: rate, config: config)
+        var active = [Bool](repeating: false, count: speakers)
+        for k in 0..<frameLabels.count {
+            for s in 0..<speakers { active[s] = false }
+            if frameLabels[k] >= 0 { active[indexOfLabel[Int(frameLabels[k])]] = true }
+            active.withUnsafeBufferPointer { conversation.push($0) }
+        }
+        conversation.finish()
+        let segments = conversation.segments.map { seg -> SpeechSegment in
+            var s = seg
+            s.endSample = min(s.endSample, speech.durationSamples)
+            return s
+        }.sorted { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
+        let result = SessionResult(sampleRate: rate, channelCount: format?.channelCount ?? 1, durationSamples: speech.durationSamples,
+                                   speakers: conversation.summaries(labels: names), segments: segments, turns: conversation.turns,
+                                   events: conversation.events, balance: conversation.balance, marks: [],
+                                   silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
+                                   pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
+        return (result, usedSpatial)
+    }
+
+    /// The room front end, shared by sessions and enrolment: (1) the usual pipeline finds speech on the
+    /// mono mix (and, for a stereo recording that may use them, measures whether the two channels carry
+    /// position); (2) a second pass computes the mel cepstra of every 10 ms frame (window centred on the
+    /// hop), followed by the stereo cues when used, and hands each to `frame` with whether it is speech
+    /// and the hop in samples. `start` gets the frame geometry and whether the stereo cues are used
+    /// before the first frame. Returns the speech found.
+    private static func frontEnd(open: () throws -> AudioSource, config: AnalysisConfig, spatial: Bool?,
+                                 start: (FrameGeometry, Bool) -> Void, format: (StreamFormat) -> Void = { _ in },
+                                 frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure) -> SessionResult {
+        // 1. Speech on the mono mix. No soft word ends here: on one microphone for everyone a trailing
+        // soft end is as likely the next person's start (it measured worse).
         let first: AudioSource
         do { first = try open() } catch { throw .source(error) }
+        format(first.format)
         let rate = first.format.sampleRate
         let vad: SessionAnalyzer
         do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEnds: false) } catch {
@@ -76,22 +224,20 @@ public enum RoomAnalysis {
         let speech = vad.finish()
         let frameCount = (speech.durationSamples + hop - 1) / hop
         let useSpatial = cues != nil && (spatial == true || detector.isSpatial)
+        start(geometry, useSpatial)
 
-        // 2. Voices: mel cepstra per frame (window centred on the hop) into the diarizer.
-        let cepstrum = MelCepstrum(geometry: geometry)
-        let coefficients = 13
-        // With spatial cues, the level difference and the delay follow the cepstra, repeated so that they
-        // weigh about as much as the voice (the diarizer normalises each feature to unit variance, so a
-        // feature repeated k times counts k times).
-        var features = [Float](repeating: 0, count: coefficients + (useSpatial ? Self.levelRepeats + Self.delayRepeats : 0))
-        var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(rate) / Double(hop))
-        var ring = [Float](repeating: 0, count: 2 * ringSize(n))
+        // 2. Mel cepstra per frame (window centred on the hop). With spatial cues, the level difference
+        // and the delay follow the cepstra, repeated so that they weigh about as much as the voice (the
+        // diarizer normalises each feature to unit variance, so a feature repeated k times counts k times).
+        let cepstrum = MelCepstrum(geometry: geometry, coefficients: coefficients)
+        var features = [Float](repeating: 0, count: coefficients + (useSpatial ? levelRepeats + delayRepeats : 0))
         let capacity = ringSize(n)
+        var ring = [Float](repeating: 0, count: capacity)
         var leftRing = [Float](repeating: 0, count: useSpatial ? capacity : 0)
         var rightRing = leftRing
         var leftWindow = [Float](repeating: 0, count: useSpatial ? n : 0)
         var rightWindow = leftWindow
-        var fed = 0, frame = 0, segment = 0
+        var fed = 0, index = 0, segment = 0
         var window = [Float](repeating: 0, count: n)
         func isSpeech(_ k: Int) -> Bool {
             let centre = k * hop + hop / 2
@@ -100,8 +246,8 @@ public enum RoomAnalysis {
             return speech.segments[segment].startSample <= centre
         }
         func analyzeReadyFrames(final: Bool) {
-            while frame < frameCount && (final || fed >= frame * hop + hop / 2 + n / 2) {
-                let start = frame * hop + hop / 2 - n / 2
+            while index < frameCount && (final || fed >= index * hop + hop / 2 + n / 2) {
+                let start = index * hop + hop / 2 - n / 2
                 for i in 0..<n {
                     let j = start + i
                     window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
@@ -117,11 +263,11 @@ public enum RoomAnalysis {
                         rightWindow[i] = inside ? rightRing[j & (capacity - 1)] : 0
                     }
                     let f = leftWindow.withUnsafeBufferPointer { l in rightWindow.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
-                    for k in 0..<Self.levelRepeats { features[coefficients + k] = f.levelDifferenceDB }
-                    for k in 0..<Self.delayRepeats { features[coefficients + Self.levelRepeats + k] = Float(f.delaySamples) }
+                    for k in 0..<levelRepeats { features[coefficients + k] = f.levelDifferenceDB }
+                    for k in 0..<delayRepeats { features[coefficients + levelRepeats + k] = Float(f.delaySamples) }
                 }
-                features.withUnsafeBufferPointer { diarizer.push(features: $0, speech: isSpeech(frame)) }
-                frame += 1
+                features.withUnsafeBufferPointer { frame($0, isSpeech(index), hop) }
+                index += 1
             }
         }
         let second: AudioSource
@@ -141,33 +287,12 @@ public enum RoomAnalysis {
                         rightRing[fed & (capacity - 1)] = blockRight[i]
                     }
                     fed += 1
-                    if fed >= frame * hop + hop / 2 + n / 2 { analyzeReadyFrames(final: false) }
+                    if fed >= index * hop + hop / 2 + n / 2 { analyzeReadyFrames(final: false) }
                 }
             }
         } catch { throw .source(error) }
         analyzeReadyFrames(final: true)
-        var frameLabels = diarizer.finish()
-        if let matching { relabel(&frameLabels, like: matching, speakers: speakers, hop: hop) }
-
-        // 3. The conversation, as for one microphone per person.
-        var conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: hop, sampleRate: rate, config: config)
-        var active = [Bool](repeating: false, count: speakers)
-        for k in 0..<frameLabels.count {
-            for s in 0..<speakers { active[s] = Int(frameLabels[k]) == s }
-            active.withUnsafeBufferPointer { conversation.push($0) }
-        }
-        conversation.finish()
-        let segments = conversation.segments.map { seg -> SpeechSegment in
-            var s = seg
-            s.endSample = min(s.endSample, speech.durationSamples)
-            return s
-        }.sorted { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
-        let result = SessionResult(sampleRate: rate, channelCount: first.format.channelCount, durationSamples: speech.durationSamples,
-                             speakers: conversation.summaries(labels: names), segments: segments, turns: conversation.turns,
-                             events: conversation.events, balance: conversation.balance, marks: [],
-                             silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
-                             pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        return (result, useSpatial)
+        return speech
     }
 
     /// How many times the level difference and the delay are repeated among the features (their weight

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `talkbalance analyze FILE --speakers N --enroll NAME=FILE ...`: named people on one room microphone.
+@Suite("enrolment for one microphone in the room, through the command line", .serialized)
+struct EnrolCommandTests {
+    static var shared: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/data")
+    }
+    static var falcon: String { shared.path + "/real/picovoice-falcon-test/falcon_test.flac" }
+    static var voice: String { shared.path + "/voices/cmu_arctic_us_aew_a0002.flac" }
+    static var tools: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tools")
+    }
+
+    @Test("two people enrolled on a generated conversation: the report uses their names, on the right voices")
+    func named() throws {
+        let folder = try TempFolder()
+        // Enrolment clips are utterances the conversation never uses (make-session --enrolment).
+        let make = try Subprocess.run("python3", [Self.tools.appendingPathComponent("make-session").path, "--out", folder.url.path,
+                                                  "--name", "c", "--seed", "301", "--voices", "axb,lib1088", "--enrolment",
+                                                  "--speakers", "2", "--duration", "40", "--crosstalk-db", "-20,-20",
+                                                  "--snr-db", "30", "--format", "wav"], timeout: 600)
+        try #require(make.succeeded, "\(make.stderr)")
+        let mix = try Subprocess.run("/usr/bin/sox", ["-R", folder.path("c.wav"), folder.path("mono.wav"), "channels", "1"], timeout: 60)
+        try #require(mix.succeeded, "\(mix.stderr)")
+        // Any format and rate: Ben's enrolment as 44.1 kHz FLAC.
+        let convert = try Subprocess.run("/usr/bin/sox", ["-R", folder.path("c.enrol.Ben.wav"), "-r", "44100", folder.path("ben.flac")], timeout: 60)
+        try #require(convert.succeeded, "\(convert.stderr)")
+        // Enrolled in the opposite order to the names' first appearance: labels must follow the voices.
+        let run = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--enroll", "Ben=ben.flac",
+                                  "--enroll", "Anna=c.enrol.Anna.wav", "--format", "json", "--output", "r.json", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("r.json")))) as? [String: Any])
+        #expect((root["speakers"] as? [[String: Any]])?.map { $0["label"] as? String } == ["Ben", "Anna"])
+        let score = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "r.json"])
+        let scored = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
+        #expect(scored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(score.stdoutText)")
+        #expect((scored["der"] as? Double ?? 1) < 0.25, "\(score.stdoutText)")
+
+        // Only Anna enrolled, --names lists everyone: Anna keeps her place in --names, Ben is the other voice.
+        let partial = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--names", "Ben,Anna", "--enroll", "Anna=c.enrol.Anna.wav",
+                                      "--format", "rttm", "--output", "p.rttm", "--quiet"])
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let partialScore = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "p.rttm"])
+        let partialScored = try #require(try JSONSerialization.jsonObject(with: partialScore.stdout) as? [String: Any])
+        #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
+    }
+
+    /// A bad `--enroll` use: (arguments after `analyze FALCON`, exit code, words the one line must contain).
+    static let cases: [(String, [String], Int32, [String])] = [
+        ("no =", ["--speakers", "3", "--enroll", "anna.wav"], 64, ["expected NAME=FILE"]),
+        ("empty name", ["--speakers", "3", "--enroll", "=VOICE"], 64, ["name before = is empty"]),
+        ("no file", ["--speakers", "3", "--enroll", "Anna="], 64, ["file after = is missing"]),
+        ("duplicate name", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enroll", "Anna=VOICE"], 64, ["given twice"]),
+        ("more than --speakers", ["--speakers", "2", "--enroll", "A=VOICE", "--enroll", "B=VOICE", "--enroll", "C=VOICE"], 64,
+         ["3 voices are enrolled but --speakers is 2"]),
+        ("without --speakers", ["--enroll", "Anna=VOICE"], 64, ["needs --speakers"]),
+        ("--speakers 1 on one channel", ["--speakers", "1", "--enroll", "Anna=VOICE"], 64, ["one microphone for the room"]),
+        ("not among --names", ["--speakers", "3", "--names", "A,B,C", "--enroll", "Anna=VOICE"], 64, ["not among --names"]),
+        ("clash with an S label", ["--speakers", "3", "--enroll", "S1=VOICE"], 64, ["label of a person not enrolled"]),
+        ("missing file", ["--speakers", "3", "--enroll", "Anna=missing.wav"], 66, ["--enroll Anna", "missing.wav"]),
+        ("not audio", ["--speakers", "3", "--enroll", "Anna=notes.wav"], 65, ["--enroll Anna", "notes.wav"]),
+        ("too little speech", ["--speakers", "3", "--enroll", "Anna=short.wav"], 65,
+         ["short.wav", "only 0.", "s of speech found", "at least 2.0 s"]),
+    ]
+
+    @Test("bad --enroll: one line on stderr, the documented exit code, no output file", arguments: 0..<12)
+    func bad(index: Int) throws {
+        let (label, arguments, code, words) = Self.cases[index]
+        let folder = try TempFolder()
+        try #require(FileManager.default.fileExists(atPath: Self.falcon), "../shared/data is not beside the checkout")
+        try Data(String(repeating: "not a sound file\n", count: 50).utf8).write(to: URL(fileURLWithPath: folder.path("notes.wav")))
+        // A clip with under a second of speech.
+        let cut = try Subprocess.run("/usr/bin/sox", ["-R", Self.voice, folder.path("short.wav"), "trim", "0.1", "0.8"], timeout: 60)
+        try #require(cut.succeeded, "\(cut.stderr)")
+        let args = ["analyze", Self.falcon] + arguments.map { $0.replacingOccurrences(of: "VOICE", with: Self.voice) }
+            + ["--format", "json", "--output", "out.json", "--quiet"]
+        let run = try folder.run(args)
+        #expect(run.status == code, "\(label): exit \(run.status), stderr: \(run.stderr)")
+        #expect(run.stderrLines.count == 1, "\(label): \(run.stderr)")
+        #expect(run.stderr.hasPrefix("talkbalance: "), "\(label): \(run.stderr)")
+        for word in words { #expect(run.stderr.contains(word), "\(label): \(run.stderr) lacks \(word)") }
+        #expect(!FileManager.default.fileExists(atPath: folder.path("out.json")), "\(label): output written")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test("--help explains --enroll")
+    func help() throws {
+        let folder = try TempFolder()
+        let run = try folder.run(["analyze", "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdoutText.contains("--enroll <name=file>"), "\(run.stdoutText)")
+        #expect(run.stdoutText.contains("at least 2 s of speech"))
+    }
+}
