@@ -164,41 +164,22 @@ struct LiveRoomTests {
         PacedLiveTests.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
         let binary = try #require(Binary.url)
-        let socket = "talkbalance-room-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        let session = "room"
-        func tmux(_ args: [String]) throws -> String {
-            let run = try Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, timeout: 20)
-            #expect(!run.timedOut, "tmux \(args.first ?? "") did not return")
-            return run.stdoutText
-        }
-        let command = [binary.path, "live", "--device", "tbtest", "--alsa-config", config, "--channels", "1", "--rate", "16000",
-                       "--names", "Anna,Ben", "--report", folder.path("live.json")].map { "'\($0)'" }.joined(separator: " ")
-        _ = try tmux(["new-session", "-d", "-s", session, "-x", "80", "-y", "24", command])
-        defer { _ = try? tmux(["kill-server"]) }
+        let terminal = try TmuxTerminal(command: [binary.path, "live", "--device", "tbtest", "--alsa-config", config, "--channels", "1", "--rate", "16000",
+                       "--names", "Anna,Ben", "--report", folder.path("live.json")])
+        defer { terminal.close() }
         let writer = PacedLiveTests.PacedWriter()
         // The writer paces 2-channel bytes: mono bytes at "speed 4" flow at twice real time.
         writer.start(raw: raw, fifo: fifo, speed: 4)
         defer { writer.stop() }
-        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
-        func waitFor(_ what: String, seconds: Double) throws -> String {
-            let deadline = Date().addingTimeInterval(seconds)
-            var text = ""
-            while Date() < deadline {
-                text = try screen()
-                if text.contains(what) { return text }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            return text
-        }
-        let first = try waitFor("Anna", seconds: 20)
+        let first = try terminal.waitFor("Anna", seconds: 20)
         #expect(first.contains("Ben"), "screen:\n\(first)")
         #expect(first.contains("1-2: this is"), "screen:\n\(first)")
         // Ben speaks first in this conversation (0.8-4.3 s): the facilitator says so.
-        _ = try tmux(["send-keys", "-t", session, "2"])
+        try terminal.send("2")
         Thread.sleep(forTimeInterval: 2)
-        let later = try screen()
+        let later = try terminal.screen()
         #expect(later.split(separator: "\n").allSatisfy { $0.count <= 80 })
-        _ = try tmux(["send-keys", "-t", session, "q"])
+        try terminal.send("q")
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline && !FileManager.default.fileExists(atPath: folder.path("live.json")) { Thread.sleep(forTimeInterval: 0.2) }
         Thread.sleep(forTimeInterval: 0.3)

@@ -252,48 +252,26 @@ struct PacedLiveTests {
         Self.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
         let binary = try #require(Binary.url)
-        // A private tmux server (its own socket), started by the first call and killed at the end. Its
-        // output goes through files: the server inherits the first client's descriptors and would keep a
-        // pipe open for good (that hung CI once).
-        let socket = "talkbalance-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
-        let session = "meter"
-        func tmux(_ args: [String]) throws -> String {
-            let run = try Subprocess.run("/usr/bin/tmux", ["-L", socket] + args, timeout: 20)
-            #expect(!run.timedOut, "tmux \(args.first ?? "") did not return")
-            return run.stdoutText
-        }
-        let command = [binary.path, "live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
-                       "--names", "Anna,Ben", "--report", folder.path("live.json")].map { "'\($0)'" }.joined(separator: " ")
-        _ = try tmux(["new-session", "-d", "-s", session, "-x", "80", "-y", "24", command])
-        defer { _ = try? tmux(["kill-server"]) }
+        let terminal = try TmuxTerminal(command: [binary.path, "live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
+                       "--names", "Anna,Ben", "--report", folder.path("live.json")])
+        defer { terminal.close() }
         let writer = PacedWriter()
         writer.start(raw: raw, fifo: fifo, speed: 2)
         defer { writer.stop() }
-        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
-        func waitFor(_ what: String, seconds: Double) throws -> String {
-            let deadline = Date().addingTimeInterval(seconds)
-            var text = ""
-            while Date() < deadline {
-                text = try screen()
-                if text.contains(what) { return text }
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-            return text
-        }
-        let first = try waitFor("Anna", seconds: 20)
+        let first = try terminal.waitFor("Anna", seconds: 20)
         #expect(first.contains("TalkBalance live"), "screen:\n\(first)")
         #expect(first.contains("Ben"))
         // The clock moves while audio flows.
         Thread.sleep(forTimeInterval: 2)
-        let later = try screen()
+        let later = try terminal.screen()
         #expect(later != first, "the meter did not update")
         #expect(later.split(separator: "\n").allSatisfy { $0.count <= 80 })
-        _ = try tmux(["send-keys", "-t", session, "s"])
-        _ = try tmux(["send-keys", "-t", session, "m"])
-        let marked = try waitFor("Anna", seconds: 2)
+        try terminal.send("s")
+        try terminal.send("m")
+        let marked = try terminal.waitFor("Anna", seconds: 2)
         #expect(marked.contains("Anna"))
         Thread.sleep(forTimeInterval: 0.5)
-        _ = try tmux(["send-keys", "-t", session, "q"])
+        try terminal.send("q")
         // The report is written when the session ends.
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline && !FileManager.default.fileExists(atPath: folder.path("live.json")) { Thread.sleep(forTimeInterval: 0.2) }

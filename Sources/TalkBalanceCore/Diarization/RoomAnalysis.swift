@@ -301,7 +301,7 @@ public enum RoomAnalysis {
     static let delayRepeats = 2
 
     /// Renumbers `labels` (per frame) by the one-to-one mapping onto `segments`' speakers that shares the
-    /// most frames (exhaustive over permutations: at most 8! for 8 people).
+    /// most frames (`BestAssignment`: exhaustive, at most 8! maps for 8 people).
     static func relabel(_ labels: inout [Int8], like segments: [SpeechSegment], speakers: Int, hop: Int) {
         var common = [Int](repeating: 0, count: speakers * speakers)
         for seg in segments where seg.speaker >= 0 && seg.speaker < speakers {
@@ -309,20 +309,7 @@ public enum RoomAnalysis {
             guard first < end else { continue }
             for k in first..<end where labels[k] >= 0 { common[Int(labels[k]) * speakers + seg.speaker] += 1 }
         }
-        var best = Array(0..<speakers), bestScore = -1
-        var perm = Array(0..<speakers), used = [Bool](repeating: false, count: speakers)
-        func search(_ i: Int, _ score: Int) {
-            if i == speakers {
-                if score > bestScore { bestScore = score; best = perm }
-                return
-            }
-            for t in 0..<speakers where !used[t] {
-                used[t] = true; perm[i] = t
-                search(i + 1, score + common[i * speakers + t])
-                used[t] = false
-            }
-        }
-        search(0, 0)
+        let best = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { Double(common[i * speakers + $0]) } })
         for k in labels.indices where labels[k] >= 0 { labels[k] = Int8(best[Int(labels[k])]) }
     }
 
