@@ -5,6 +5,11 @@
 /// blips cannot be bridged into speech. Frame `f`'s final decision is returned when frame
 /// `f + delayFrames` is pushed, so a live run and a file run give the same answer frame for frame.
 ///
+/// With `minVoicedFraction` > 0, a stretch also needs that share of voiced frames among its active
+/// ones (speech is periodic; a cough, rustle or clatter is not): a closed stretch is judged whole, an
+/// open one on what has been seen when each frame is decided (at least `delayFrames` more), and once
+/// accepted it stays accepted.
+///
 /// A value-type state machine: no audio, no allocation after `init` beyond a short queue.
 public struct ActivitySmoother: Sendable {
     public let bridgeFrames: Int
@@ -19,20 +24,32 @@ public struct ActivitySmoother: Sendable {
     private var openLastActive = 0
     private var closed: [(start: Int, end: Int)] = []   // kept stretches, end exclusive, not yet emitted past
     private var emitted = 0               // next final frame to emit
+    public let minVoicedFraction: Double
+    private var recentVoiced = 0          // voiced frames among the current raw run (before it counts)
+    private var openActive = 0, openVoiced = 0   // active and voiced active frames of the open stretch
+    private var openAccepted = false
 
-    public init(bridgeFrames: Int, minSpeechFrames: Int, minRunFrames: Int = 3) {
+    public init(bridgeFrames: Int, minSpeechFrames: Int, minRunFrames: Int = 3, minVoicedFraction: Double = 0) {
         precondition(bridgeFrames >= 0 && minSpeechFrames >= 1 && minRunFrames >= 1 && minRunFrames <= minSpeechFrames)
+        precondition(minVoicedFraction >= 0 && minVoicedFraction <= 1)
         self.bridgeFrames = bridgeFrames
         self.minSpeechFrames = minSpeechFrames
         self.minRunFrames = minRunFrames
+        self.minVoicedFraction = minVoicedFraction
     }
 
-    /// Pushes the raw decision of the next frame; returns the final decision of frame
-    /// `pushed - delayFrames` once the delay is filled, else nil.
-    public mutating func push(_ active: Bool) -> Bool? {
+    /// Pushes the raw decision of the next frame (and whether it is voiced); returns the final decision
+    /// of frame `pushed - delayFrames` once the delay is filled, else nil.
+    public mutating func push(_ active: Bool, voiced: Bool = true) -> Bool? {
         run = active ? run + 1 : 0
+        recentVoiced = active ? (run == 1 ? 0 : recentVoiced) + (voiced ? 1 : 0) : 0
         if run >= minRunFrames {
-            if openStart == nil { openStart = frame - minRunFrames + 1 }
+            if openStart == nil {
+                openStart = frame - minRunFrames + 1
+                openActive = 0; openVoiced = 0; openAccepted = false
+            }
+            // The run's first frames join the stretch when the run starts to count.
+            if run == minRunFrames { openActive += run; openVoiced += recentVoiced } else { openActive += 1; openVoiced += voiced ? 1 : 0 }
             openLastActive = frame
         } else if let start = openStart, (frame - run) - openLastActive > bridgeFrames {
             // The pause is measured to the last inactive frame: a run that is still too short to count
@@ -52,9 +69,13 @@ public struct ActivitySmoother: Sendable {
         return out
     }
 
+    private var openIsVoiced: Bool {
+        openAccepted || Double(openVoiced) >= minVoicedFraction * Double(max(openActive, 1))
+    }
+
     private mutating func close(start: Int) {
         let end = openLastActive + 1
-        if end - start >= minSpeechFrames { closed.append((start, end)) }
+        if end - start >= minSpeechFrames && openIsVoiced { closed.append((start, end)) }
         openStart = nil
     }
 
@@ -65,7 +86,10 @@ public struct ActivitySmoother: Sendable {
         if let first = closed.first, first.start <= f { return true }
         // An open stretch that began at or before f is already longer than minSpeechFrames
         // (it has survived delayFrames), so f is speech if it lies inside it.
-        if let start = openStart, start <= f { return true }
+        if let start = openStart, start <= f {
+            if openIsVoiced { openAccepted = true; return true }
+            return false
+        }
         return false
     }
 }

@@ -13,6 +13,9 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     public var speechDynamicRangeDB: Double = 40
     /// Shortest speech segment kept (0.15 s keeps "yes"/"okay" replies and backchannels).
     public var minSpeechSeconds: Double = 0.15
+    /// A stretch of speech needs at least this share of voiced (periodic) frames: a cough, rustle,
+    /// clatter or breath burst is not speech. 0 turns the check off.
+    public var minVoicedShare: Double = 0.3
     /// Pauses shorter than this inside one person's speech are bridged (DOMAIN: 0.2-0.3 s).
     public var bridgePauseSeconds: Double = 0.3
     /// Time span of the noise-floor minimum tracker; must exceed the longest stretch without a pause.
@@ -76,6 +79,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
         }
         try positive(speechDynamicRangeDB, "--dynamic-range-db", max: 120)
         try positive(minSpeechSeconds, "--min-speech", max: 5)
+        try nonNegative(minVoicedShare, "--vad-voiced-share", max: 1)
         try nonNegative(bridgePauseSeconds, "--bridge-pause", max: 5)
         try positive(noiseMemorySeconds, "--noise-memory", max: 120)
         try nonNegative(crosstalkMarginDB, "--crosstalk-margin-db", max: 40)

@@ -16,6 +16,14 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
     public let labels: [String]
 
     private let frontEnd: SpectralFrontEnd
+    /// Voicing per channel (the autocorrelation peak of `MelCepstrum`), only when the config asks
+    /// speech to be voiced.
+    private let voicingAnalysers: [MelCepstrum]
+    private var voicingScratch: [Float]
+    private var voiced: [Bool]
+    private var voicedAt: [Int]
+    /// Voicing is measured on at most one frame in this many per channel.
+    private static let voicingStride = 3
     private var floors: [NoiseFloorTracker]
     private var candidate: [Bool]
     private var levels: [Float]
@@ -93,6 +101,11 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         let channels = format.channelCount
         geometry = FrameGeometry(sampleRate: format.sampleRate)
         frontEnd = SpectralFrontEnd(geometry: geometry, channelCount: channels)
+        let voicingGeometry = geometry
+        voicingAnalysers = config.minVoicedShare > 0 ? (0..<channels).map { _ in MelCepstrum(geometry: voicingGeometry) } : []
+        voicingScratch = [Float](repeating: 0, count: 13)
+        voiced = Array(repeating: true, count: channels)
+        voicedAt = Array(repeating: -10, count: channels)
         let framesPerSecond = Double(format.sampleRate) / Double(geometry.hopLength)
         let memoryFrames = max(16, Int(config.noiseMemorySeconds * framesPerSecond))
         floors = Array(repeating: NoiseFloorTracker(memoryFrames: memoryFrames, subWindowCount: 16), count: channels)
@@ -108,7 +121,8 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         let bridge = Int((config.bridgePauseSeconds * framesPerSecond).rounded())
         bridgeFrames = bridge
         let minSpeech = max(1, Int((config.minSpeechSeconds * framesPerSecond).rounded()))
-        smoothers = Array(repeating: ActivitySmoother(bridgeFrames: bridge, minSpeechFrames: minSpeech), count: channels)
+        smoothers = Array(repeating: ActivitySmoother(bridgeFrames: bridge, minSpeechFrames: minSpeech,
+                                                      minVoicedFraction: config.minVoicedShare), count: channels)
         conversation = ConversationAnalyzer(speakerCount: channels, hopSamples: geometry.hopLength,
                                             sampleRate: format.sampleRate, config: config)
         onset = Float(config.onsetAboveNoiseDB)
@@ -299,9 +313,25 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
             }
         }
         for c in 0..<channels { ownBefore[c] = own[c] }
+        // Voicing matters only where a channel's own voice is on. It is measured on at most one frame in
+        // three (a 32 ms window spans three hops) and the value reused for the next two frames only, so a
+        // new stretch always starts with its own measurement. Speed: docs/BENCHMARKS.md.
+        if !voicingAnalysers.isEmpty {
+            let n = geometry.windowLength
+            let start = nextFrameEnd - n
+            ring.withUnsafeBufferPointer { r in
+                for c in 0..<channels where own[c] && nextFrame - voicedAt[c] >= Self.voicingStride {
+                    let pos = ((start % ringCapacity) + ringCapacity) & (ringCapacity - 1)
+                    let window = UnsafeBufferPointer(rebasing: r[(c * 2 * ringCapacity + pos)..<(c * 2 * ringCapacity + pos + n)])
+                    voicingScratch.withUnsafeMutableBufferPointer { voicingAnalysers[c].analyze(samples: window, into: $0) }
+                    voiced[c] = voicingAnalysers[c].voicing >= MelCepstrum.voicingThreshold
+                    voicedAt[c] = nextFrame
+                }
+            }
+        }
         var ready = true
         for c in 0..<channels {
-            if let decision = smoothers[c].push(own[c]) { finals[c] = decision } else { ready = false }
+            if let decision = smoothers[c].push(own[c], voiced: voiced[c]) { finals[c] = decision } else { ready = false }
         }
         if ready {
             finals.withUnsafeBufferPointer { conversation.push($0) }

@@ -10,6 +10,8 @@ extension ReportFormat: ExpressibleByArgument {}
 struct ThresholdOptions: ParsableArguments {
     @Option(name: .customLong("min-speech"), help: "Shortest speech kept, seconds.")
     var minSpeech: Double = AnalysisConfig().minSpeechSeconds
+    @Option(name: .customLong("vad-voiced-share"), help: "Speech needs at least this share of voiced (periodic) frames, 0-1; 0 turns the check off.")
+    var voicedShare: Double = AnalysisConfig().minVoicedShare
     @Option(name: .customLong("bridge-pause"), help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
     var bridgePause: Double = AnalysisConfig().bridgePauseSeconds
     @Option(name: .customLong("vad-onset-db"), help: "Speech starts this far above the channel's noise floor, dB.")
@@ -40,6 +42,7 @@ struct ThresholdOptions: ParsableArguments {
     var config: AnalysisConfig {
         var c = AnalysisConfig()
         c.minSpeechSeconds = minSpeech
+        c.minVoicedShare = voicedShare
         c.bridgePauseSeconds = bridgePause
         c.onsetAboveNoiseDB = onsetDB
         c.holdAboveNoiseDB = holdDB

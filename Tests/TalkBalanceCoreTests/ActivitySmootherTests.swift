@@ -169,3 +169,44 @@ private func reference(_ raw: [Bool], bridge: Int, minSpeech: Int, minRun: Int) 
         #expect(out == reference(raw, bridge: bridge, minSpeech: minSpeech, minRun: minRun))
     }
 }
+
+@Suite("speech must be voiced")
+struct VoicedStretchTests {
+    private func run(_ raw: [Bool], voiced: [Bool], share: Double) -> [Bool] {
+        var s = ActivitySmoother(bridgeFrames: 30, minSpeechFrames: 15, minVoicedFraction: share)
+        var out: [Bool] = []
+        for (a, v) in zip(raw, voiced) { if let d = s.push(a, voiced: v) { out.append(d) } }
+        return out + s.finish()
+    }
+
+    @Test("an unvoiced stretch (a cough, a rustle) is dropped; a voiced one of the same length is kept")
+    func unvoicedIsDropped() {
+        let raw = pattern([(false, 20), (true, 60), (false, 100)])
+        let unvoiced = run(raw, voiced: raw.map { _ in false }, share: 0.25)
+        #expect(!unvoiced.contains(true))
+        let speech = run(raw, voiced: raw.map { $0 }, share: 0.25)
+        #expect(speech == raw)
+        // Off: the same as without voicing.
+        #expect(run(raw, voiced: raw.map { _ in false }, share: 0) == raw)
+    }
+
+    @Test("speech with a quarter voiced frames is kept; below that it is not")
+    func share() {
+        let raw = pattern([(false, 10), (true, 80), (false, 100)])
+        func voicedEvery(_ k: Int) -> [Bool] { raw.enumerated().map { $0.element && $0.offset % k == 0 } }
+        #expect(run(raw, voiced: voicedEvery(3), share: 0.25) == raw)      // a third voiced
+        #expect(!run(raw, voiced: voicedEvery(5), share: 0.25).contains(true))   // a fifth voiced
+    }
+
+    @Test("noise bridged into speech: the long voiced part makes the stretch speech, from where it is decided")
+    func noiseThenSpeech() {
+        // 40 frames of unvoiced noise, a 10-frame pause (bridged), then 200 voiced frames.
+        let raw = pattern([(false, 10), (true, 40), (false, 10), (true, 200), (false, 100)])
+        let voiced = pattern([(false, 60), (true, 200), (false, 100)])
+        let out = run(raw, voiced: voiced, share: 0.25)
+        // All of the voiced speech is kept.
+        #expect(out[60..<260].allSatisfy { $0 })
+        // Decisions only ever turn on once per stretch here: no speech frame after the stretch.
+        #expect(!out[260...].contains(true))
+    }
+}
