@@ -103,7 +103,7 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         frontEnd = SpectralFrontEnd(geometry: geometry, channelCount: channels)
         let voicingGeometry = geometry
         voicingAnalysers = config.minVoicedShare > 0 ? (0..<channels).map { _ in MelCepstrum(geometry: voicingGeometry) } : []
-        voicingScratch = [Float](repeating: 0, count: 13)
+        voicingScratch = [Float](repeating: 0, count: voicingAnalysers.first?.coefficients ?? 0)
         voiced = Array(repeating: true, count: channels)
         voicedAt = Array(repeating: -10, count: channels)
         let framesPerSecond = Double(format.sampleRate) / Double(geometry.hopLength)

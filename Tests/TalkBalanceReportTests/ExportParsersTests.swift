@@ -15,10 +15,10 @@ import TalkBalanceReport
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-exports-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let plain = try writeExports(try exportSample(marks: exportMarks), to: folder)
+        let plain = try writeExports(try sampleSession(marks: exportMarks), to: folder)
         let tricky = folder.appendingPathComponent("tricky")
         try FileManager.default.createDirectory(at: tricky, withIntermediateDirectories: true)
-        let odd = try writeExports(try exportSample(labels: ["Ann \"A\" <&>", "Ann \"A\" <&>"]), to: tricky, audio: "/tmp/a&b <c>.flac")
+        let odd = try writeExports(try sampleSession(labels: ["Ann \"A\" <&>", "Ann \"A\" <&>"]), to: tricky, audio: "/tmp/a&b <c>.flac")
 
         let tool = exportPackageRoot.appendingPathComponent("tools/validate-exports").path
         let (status, out) = run(tool, (plain + odd).map(\.path))

@@ -2,10 +2,10 @@ import Foundation
 import TalkBalanceCore
 import TalkBalanceReport
 
-/// The session of `sampleResult()` in ReportRendererTests (copied: that one is private), 10 s at 16 kHz:
-/// Alex speaks 0-3 s, "Sam Lee" 2.5-6 s and interrupts Alex at 2.5 s; Alex backchannels at 5 s; Sam Lee
-/// has 70% of the talk at 8 s. `labels` renames the two people; `marks` adds facilitator marks.
-func exportSample(labels: [String] = ["Alex", "Sam Lee"], marks: [Mark] = []) throws -> SessionResult {
+/// The report tests' session, built by hand (decoded from JSON), 10 s at 16 kHz: Alex speaks 0-3 s,
+/// "Sam Lee" 2.5-6 s and interrupts Alex at 2.5 s; Alex backchannels at 5 s; Sam Lee has 70% of the
+/// talk at 8 s. `labels` renames the two people; `marks` adds facilitator marks.
+func sampleSession(labels: [String] = ["Alex", "Sam Lee"], marks: [Mark] = []) throws -> SessionResult {
     let config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AnalysisConfig()))
     func speaker(_ i: Int, _ label: String, talk: Int, share: Double, made: Int, suffered: Int, bc: Int, latency: Int?) -> [String: Any] {
         var d: [String: Any] = [

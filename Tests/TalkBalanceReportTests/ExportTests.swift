@@ -60,7 +60,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
 
 @Suite struct ExportTests {
     @Test func textGridGolden() throws {
-        let out = render(.textgrid, try exportSample(marks: exportMarks))
+        let out = render(.textgrid, try sampleSession(marks: exportMarks))
         let expected = """
         File type = "ooTextFile"
         Object class = "TextGrid"
@@ -129,7 +129,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func eafGolden() throws {
-        let out = render(.eaf, try exportSample(marks: exportMarks))
+        let out = render(.eaf, try sampleSession(marks: exportMarks))
         let expected = """
         <?xml version="1.0" encoding="UTF-8"?>
         <ANNOTATION_DOCUMENT AUTHOR="TalkBalance" DATE="1970-01-01T00:00:00Z" FORMAT="3.0" VERSION="3.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.mpi.nl/tools/elan/EAFv3.0.xsd">
@@ -199,7 +199,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func audacityGolden() throws {
-        let out = render(.audacity, try exportSample(marks: exportMarks))
+        let out = render(.audacity, try sampleSession(marks: exportMarks))
         let expected = """
         0.000000\t3.000000\tAlex
         1.000000\t1.000000\tsender Alex
@@ -215,7 +215,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func webVTTGolden() throws {
-        let out = render(.vtt, try exportSample(marks: exportMarks))
+        let out = render(.vtt, try sampleSession(marks: exportMarks))
         let expected = """
         WEBVTT
 
@@ -248,7 +248,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func streamingEqualsCollectedAndIsDeterministic() throws {
-        let result = try exportSample(marks: exportMarks)
+        let result = try sampleSession(marks: exportMarks)
         for format in Exports.Format.allCases {
             var pieces: [String] = []
             Exports.write(format, file: "/data/session one.wav", result: result) { pieces.append($0) }
@@ -262,7 +262,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
 
     @Test func namesWithQuotesAmpersandsAndAngleBracketsAreEscaped() throws {
         let odd = "Ann \"A\" <&>"
-        let result = try exportSample(labels: [odd, "B&B"])
+        let result = try sampleSession(labels: [odd, "B&B"])
 
         let grid = render(.textgrid, result)
         #expect(grid.contains("name = \"Ann \"\"A\"\" <&>\" \n"))
@@ -296,7 +296,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func sameLabelsGiveDistinctTierNames() throws {
-        let result = try exportSample(labels: ["events", "events"])
+        let result = try sampleSession(labels: ["events", "events"])
         #expect(parseTextGrid(render(.textgrid, result)).tiers.map(\.name) == ["events", "events (2)", "events (3)"])
         let reader = EAFReader()
         let parser = XMLParser(data: Data(render(.eaf, result).utf8))
@@ -308,7 +308,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     @Test func textGridIntervalsCoverEachTierFromZeroToTheEnd() throws {
         // Unsorted, overlapping and touching segments of one person, speech to the very end, a person
         // without speech, a 48 kHz rate (times that are not short decimals).
-        var result = try exportSample()
+        var result = try sampleSession()
         result.sampleRate = 48000
         result.durationSamples = 480_001
         result.segments = [
@@ -346,7 +346,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func eafEventsDoNotOverlapAndPointEventsLast() throws {
-        var result = try exportSample()
+        var result = try sampleSession()
         // A monologue spanning the interruption: cut where the next event starts (ELAN forbids overlap).
         result.events.insert(ConversationEvent(kind: .monologue, startSample: 16000, durationSamples: 100_000, by: 1), at: 0)
         let reader = EAFReader()
@@ -366,7 +366,7 @@ private func parseTextGrid(_ text: String) -> (xmax: Double, tiers: [ParsedTier]
     }
 
     @Test func webVTTTimesPastAnHour() throws {
-        var result = try exportSample()
+        var result = try sampleSession()
         result.durationSamples = 16000 * 4000
         result.segments = [SpeechSegment(speaker: 0, startSample: 16000 * 3725 + 8, endSample: 16000 * 3726)]
         result.events = []

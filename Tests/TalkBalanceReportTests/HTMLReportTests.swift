@@ -3,57 +3,10 @@ import Testing
 import TalkBalanceCore
 import TalkBalanceReport
 
-/// A small session built by hand (SessionResult has no public memberwise init, so it is decoded):
-/// 10 s at 16 kHz; Alex speaks 0-3 s, "Sam Lee" 2.5-6 s and interrupts Alex at 2.5 s.
-/// (Copied from ReportRendererTests.swift.)
-private func sampleResult() throws -> SessionResult {
-    let config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AnalysisConfig()))
-    func speaker(_ i: Int, _ label: String, talk: Int, share: Double, made: Int, suffered: Int, bc: Int, latency: Int?) -> [String: Any] {
-        var d: [String: Any] = [
-            "index": i, "label": label, "talkSamples": talk, "share": share, "turns": 1,
-            "meanTurnSamples": talk, "longestTurnSamples": talk, "interruptionsMade": made,
-            "interruptionsSuffered": suffered, "successfulInterruptionsMade": made, "backchannels": bc,
-            "backchannelsReceived": 1 - bc, "overlapSamples": 8000, "sendingSamples": 0, "receivingSamples": 0,
-        ]
-        if let latency { d["meanResponseLatencySamples"] = latency }
-        return d
-    }
-    let object: [String: Any] = [
-        "sampleRate": 16000, "channelCount": 2, "durationSamples": 160_000,
-        "speakers": [
-            speaker(0, "Alex", talk: 48000, share: 48000.0 / 104_000, made: 0, suffered: 1, bc: 1, latency: nil),
-            speaker(1, "Sam Lee", talk: 56000, share: 56000.0 / 104_000, made: 1, suffered: 0, bc: 0, latency: -8000),
-        ],
-        "segments": [
-            ["speaker": 0, "startSample": 0, "endSample": 48000],
-            ["speaker": 1, "startSample": 40000, "endSample": 96000],
-        ],
-        "turns": [
-            ["speaker": 0, "startSample": 0, "endSample": 48000],
-            ["speaker": 1, "startSample": 40000, "endSample": 96000],
-        ],
-        "events": [
-            ["kind": "interruption", "startSample": 40000, "durationSamples": 8000, "by": 1, "of": 0, "successful": true],
-            ["kind": "overlap", "startSample": 40000, "durationSamples": 8000, "speakers": [0, 1]],
-            ["kind": "backchannel", "startSample": 80000, "durationSamples": 6400, "by": 0, "of": 1],
-            ["kind": "imbalance", "startSample": 128_000, "durationSamples": 0, "by": 1, "share": 0.7],
-        ],
-        "balance": [
-            ["endSample": 160_000, "windowSamples": 160_000, "talkSamples": [48000, 56000],
-             "shares": [48000.0 / 104_000, 56000.0 / 104_000]],
-        ],
-        "marks": [[String: Any]](),
-        "silenceSamples": 64000, "overlapSamples": 8000, "pauseCount": 0, "gapCount": 0,
-        "config": config,
-    ]
-    let data = try JSONSerialization.data(withJSONObject: object)
-    return try JSONDecoder().decode(SessionResult.self, from: data)
-}
-
 /// A 60-minute, three-person session (therapist and a couple) with thousands of short segments, overlaps,
 /// backchannels and interruptions, a balance point every 10 s, Imago sender marks and bookmarks.
 private func hourResult() throws -> SessionResult {
-    var r = try sampleResult()
+    var r = try sampleSession()
     let rate = r.sampleRate
     r.durationSamples = 3600 * rate
     var third = r.speakers[0]
@@ -145,7 +98,7 @@ private let hourSizeBound = 2_000_000
 
 @Suite struct HTMLReportTests {
     @Test func selfContainedNoNetwork() throws {
-        for result in [try sampleResult(), try hourResult()] {
+        for result in [try sampleSession(), try hourResult()] {
             for audio in [nil, "demo.flac"] as [String?] {
                 let html = HTMLReport(file: "/data/s.wav", result: result, audio: audio).render()
                 for banned in ["http://", "https://", "<script src", "<link", "@import", "url(", "<img", "<iframe", "src=\"//"] {
@@ -160,13 +113,13 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func titleHasFileNameAndDuration() throws {
-        let html = HTMLReport(file: "/data/s.wav", result: try sampleResult(), audio: nil).render()
+        let html = HTMLReport(file: "/data/s.wav", result: try sampleSession(), audio: nil).render()
         #expect(html.contains("<h1>TalkBalance report: <span class=\"file\">s.wav</span></h1>"))
         #expect(html.contains("0:10.0 long, 2 channels at 16000 Hz"))
     }
 
     @Test func namesAndFileNameAreEscaped() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.speakers[0].label = "<b>\"Tom\" & 'Jerry'</b>"
         result.speakers[1].label = "Sam</text><script>alert(1)</script>"
         let html = HTMLReport(file: "/x/a<b>&\"c.wav", result: result, audio: "my \"rec\" <1>.flac").render()
@@ -188,7 +141,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func oneLaneSVGPerPersonPerRow() throws {
-        let small = HTMLReport(file: "s.wav", result: try sampleResult(), audio: nil).render()
+        let small = HTMLReport(file: "s.wav", result: try sampleSession(), audio: nil).render()
         #expect(count("<svg class=\"chart timeline\"", in: small) == 1)
         #expect(count("<svg class=\"lane p0\"", in: small) == 1)
         #expect(count("<svg class=\"lane p1\"", in: small) == 1)
@@ -201,7 +154,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func segmentsAreDrawnAsRects() throws {
-        let html = HTMLReport(file: "s.wav", result: try sampleResult(), audio: nil).render()
+        let html = HTMLReport(file: "s.wav", result: try sampleSession(), audio: nil).render()
         // 10 s in a 10 s row of 870 units: Alex 0-3 s, Sam Lee 2.5-6 s.
         #expect(html.contains("<rect x=\"110.0\" y=\"4.0\" width=\"261.0\" height=\"15.0\"/>"))
         #expect(html.contains("<rect x=\"327.5\" y=\"4.0\" width=\"304.5\" height=\"15.0\"/>"))
@@ -211,7 +164,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func summarySectionsArePresent() throws {
-        let html = HTMLReport(file: "s.wav", result: try sampleResult(), audio: nil).render()
+        let html = HTMLReport(file: "s.wav", result: try sampleSession(), audio: nil).render()
         #expect(html.contains("Share = talk time / sum of everyone&#39;s talk time; overlap counts for each person speaking; silence excluded."))
         #expect(html.contains("46.2% · 0:03.0 talk"))
         #expect(html.contains("53.8% · 0:03.5 talk"))
@@ -227,7 +180,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func imagoRolesAndMarksWhenPresent() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.marks = [Mark(kind: .sender, sample: 0, person: 1), Mark(kind: .bookmark, sample: 32000), Mark(kind: .sender, sample: 96000, person: nil)]
         result.speakers[1].sendingSamples = 56000
         result.speakers[0].receivingSamples = 8000
@@ -244,7 +197,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func eventListHasEveryInterruptionWithBothNames() throws {
-        for result in [try sampleResult(), try hourResult()] {
+        for result in [try sampleSession(), try hourResult()] {
             let html = HTMLReport(file: "s.wav", result: result, audio: nil).render()
             let rows = eventRows(html)
             #expect(rows.count == result.events.count + result.marks.count)
@@ -261,7 +214,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func playButtonPerEventWithItsStartTime() throws {
-        let result = try sampleResult()
+        let result = try sampleSession()
         let html = HTMLReport(file: "s.wav", result: result, audio: "s.wav").render()
         #expect(html.contains("<audio id=\"player\" controls preload=\"metadata\" src=\"s.wav\">"))
         let rows = eventRows(html)
@@ -279,7 +232,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func accessibleAndPrintable() throws {
-        let html = HTMLReport(file: "s.wav", result: try sampleResult(), audio: "s.wav").render()
+        let html = HTMLReport(file: "s.wav", result: try sampleSession(), audio: "s.wav").render()
         #expect(html.contains("<html lang=\"en\">"))
         #expect(html.contains(":focus-visible"))
         #expect(html.contains("@media print"))
@@ -320,19 +273,19 @@ private let hourSizeBound = 2_000_000
         #expect(elapsed < .seconds(20))
         if let dir = ProcessInfo.processInfo.environment["TALKBALANCE_HTML_OUT"] {
             try html.write(toFile: dir + "/hour.html", atomically: true, encoding: .utf8)
-            try HTMLReport(file: "s.wav", result: try sampleResult(), audio: "s.wav").render()
+            try HTMLReport(file: "s.wav", result: try sampleSession(), audio: "s.wav").render()
                 .write(toFile: dir + "/sample.html", atomically: true, encoding: .utf8)
         }
         print("HTML report of a 60-minute session: \(bytes) bytes, \(result.segments.count) segments, \(result.events.count) events, rendered in \(elapsed)")
     }
 
     @Test func degenerateInputDoesNotCrash() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.sampleRate = 0
         result.speakers[0].share = .nan
         let html = HTMLReport(file: "", result: result, audio: "").render()
         #expect(html.hasSuffix("</html>\n"))
-        result = try sampleResult()
+        result = try sampleSession()
         result.speakers = []
         result.segments = []
         result.events = []
@@ -342,7 +295,7 @@ private let hourSizeBound = 2_000_000
     }
 
     @Test func emptySessionRenders() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.segments = []
         result.turns = []
         result.events = []

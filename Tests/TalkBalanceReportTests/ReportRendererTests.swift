@@ -3,57 +3,11 @@ import Testing
 import TalkBalanceCore
 import TalkBalanceReport
 
-/// A small session built by hand (SessionResult has no public memberwise init, so it is decoded):
-/// 10 s at 16 kHz; Alex speaks 0-3 s, "Sam Lee" 2.5-6 s and interrupts Alex at 2.5 s.
-private func sampleResult() throws -> SessionResult {
-    let config = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AnalysisConfig()))
-    func speaker(_ i: Int, _ label: String, talk: Int, share: Double, made: Int, suffered: Int, bc: Int, latency: Int?) -> [String: Any] {
-        var d: [String: Any] = [
-            "index": i, "label": label, "talkSamples": talk, "share": share, "turns": 1,
-            "meanTurnSamples": talk, "longestTurnSamples": talk, "interruptionsMade": made,
-            "interruptionsSuffered": suffered, "successfulInterruptionsMade": made, "backchannels": bc,
-            "backchannelsReceived": 1 - bc, "overlapSamples": 8000, "sendingSamples": 0, "receivingSamples": 0,
-        ]
-        if let latency { d["meanResponseLatencySamples"] = latency }
-        return d
-    }
-    let object: [String: Any] = [
-        "sampleRate": 16000, "channelCount": 2, "durationSamples": 160_000,
-        "speakers": [
-            speaker(0, "Alex", talk: 48000, share: 48000.0 / 104_000, made: 0, suffered: 1, bc: 1, latency: nil),
-            speaker(1, "Sam Lee", talk: 56000, share: 56000.0 / 104_000, made: 1, suffered: 0, bc: 0, latency: -8000),
-        ],
-        "segments": [
-            ["speaker": 0, "startSample": 0, "endSample": 48000],
-            ["speaker": 1, "startSample": 40000, "endSample": 96000],
-        ],
-        "turns": [
-            ["speaker": 0, "startSample": 0, "endSample": 48000],
-            ["speaker": 1, "startSample": 40000, "endSample": 96000],
-        ],
-        "events": [
-            ["kind": "interruption", "startSample": 40000, "durationSamples": 8000, "by": 1, "of": 0, "successful": true],
-            ["kind": "overlap", "startSample": 40000, "durationSamples": 8000, "speakers": [0, 1]],
-            ["kind": "backchannel", "startSample": 80000, "durationSamples": 6400, "by": 0, "of": 1],
-            ["kind": "imbalance", "startSample": 128_000, "durationSamples": 0, "by": 1, "share": 0.7],
-        ],
-        "balance": [
-            ["endSample": 160_000, "windowSamples": 160_000, "talkSamples": [48000, 56000],
-             "shares": [48000.0 / 104_000, 56000.0 / 104_000]],
-        ],
-        "marks": [[String: Any]](),
-        "silenceSamples": 64000, "overlapSamples": 8000, "pauseCount": 0, "gapCount": 0,
-        "config": config,
-    ]
-    let data = try JSONSerialization.data(withJSONObject: object)
-    return try JSONDecoder().decode(SessionResult.self, from: data)
-}
-
 private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
 
 @Suite struct ReportRendererTests {
     @Test func rttmIsExact() throws {
-        let r = ReportRenderer(file: "/tmp/my session.wav", result: try sampleResult())
+        let r = ReportRenderer(file: "/tmp/my session.wav", result: try sampleSession())
         let expected = """
         SPEAKER my_session 1 0.000 3.000 <NA> <NA> Alex <NA> <NA>
         SPEAKER my_session 1 2.500 3.500 <NA> <NA> Sam_Lee <NA> <NA>
@@ -64,7 +18,7 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
     }
 
     @Test func csvHeaderAndRows() throws {
-        let r = ReportRenderer(file: "s.wav", result: try sampleResult())
+        let r = ReportRenderer(file: "s.wav", result: try sampleSession())
         let expected = """
         kind,start,end,speaker,target,detail
         segment,0.000,3.000,Alex,,
@@ -80,14 +34,14 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
     }
 
     @Test func csvQuotesFieldsWithCommas() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.speakers[0].label = "Lee, Alex"
         let csv = ReportRenderer(file: "s.wav", result: result).csv()
         #expect(csv.contains("segment,0.000,3.000,\"Lee, Alex\",,\n"))
     }
 
     @Test func jsonHasTheDocumentedFields() throws {
-        let r = ReportRenderer(file: "/data/s.wav", result: try sampleResult())
+        let r = ReportRenderer(file: "/data/s.wav", result: try sampleSession())
         let data = r.render(.json)
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(root["sampleRate"] as? Int == 16000)
@@ -132,14 +86,14 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
     }
 
     @Test func jsonRoundTripsThroughTheReportType() throws {
-        let result = try sampleResult()
+        let result = try sampleSession()
         let data = ReportRenderer(file: "s.wav", result: result).render(.json)
         let decoded = try JSONDecoder().decode(JSONReport.self, from: data)
         #expect(decoded == JSONReport(file: "s.wav", result: result))
     }
 
     @Test func textReportNamesEachPersonWithTheirShare() throws {
-        let text = string(ReportRenderer(file: "/tmp/my session.wav", result: try sampleResult()).render(.text))
+        let text = string(ReportRenderer(file: "/tmp/my session.wav", result: try sampleSession()).render(.text))
         #expect(text.contains("my session.wav"))
         let lines = text.split(separator: "\n").map(String.init)
         let alex = try #require(lines.first { $0.hasPrefix("Alex ") })
@@ -152,7 +106,7 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
     }
 
     @Test func textReportWithoutInterruptionsSaysSo() throws {
-        var result = try sampleResult()
+        var result = try sampleSession()
         result.events.removeAll { $0.kind == .interruption }
         let text = ReportRenderer(file: "s.wav", result: result).text()
         #expect(text.contains("No interruptions."))

@@ -167,8 +167,14 @@ struct PacedLiveTests {
         #expect(mkfifo(path, 0o600) == 0)
     }
 
-    @Test("SIGKILL mid-session leaves a readable WAV up to the last second")
-    func killLeavesReadableRecording() throws {
+    /// A paced live session: the demo written into a named pipe at 4x real time (keeps the tests short),
+    /// `talkbalance live` recording it to rec.wav with `extra` options (given the session's folder). Returns once rec.wav holds at least
+    /// `seconds` of audio (or after 30 s), with the size seen.
+    private struct PacedSession {
+        let folder: TempFolder, raw: Data, process: ChildProcess, writer: PacedWriter, recordedBytes: Int
+    }
+
+    private func startPacedSession(_ extra: (TempFolder) -> [String] = { _ in [] }, untilSeconds seconds: Int) throws -> PacedSession {
         let folder = try TempFolder()
         let input = folder.path("input.raw")
         _ = try LiveTests.raw(LiveTests.demo, into: input)
@@ -176,19 +182,26 @@ struct PacedLiveTests {
         let fifo = folder.path("mic.fifo")
         Self.makeFifo(fifo)
         let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
-        let binary = try #require(Binary.url)
-        let p = try ChildProcess(binary.path, ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2",
-                                               "--rate", "16000", "--record", folder.path("rec.wav")])
+        let p = try ChildProcess(try #require(Binary.url).path,
+                                 ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
+                                  "--record", folder.path("rec.wav")] + extra(folder))
         let writer = PacedWriter()
-        writer.start(raw: raw, fifo: fifo, speed: 4)   // 4x real time keeps the test short
-        // Wait until at least 3 s of audio is on disk, then pull the plug.
+        writer.start(raw: raw, fifo: fifo, speed: 4)
         let deadline = Date().addingTimeInterval(30)
         var size = 0
         while Date() < deadline {
             size = (try? FileManager.default.attributesOfItem(atPath: folder.path("rec.wav"))[.size] as? Int) ?? 0
-            if size > 4096 + 3 * 64000 { break }
+            if size > 4096 + seconds * 64000 { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
+        return PacedSession(folder: folder, raw: raw, process: p, writer: writer, recordedBytes: size)
+    }
+
+    @Test("SIGKILL mid-session leaves a readable WAV up to the last second")
+    func killLeavesReadableRecording() throws {
+        // Wait until at least 3 s of audio is on disk, then pull the plug.
+        let session = try startPacedSession(untilSeconds: 3)
+        let (folder, raw, p, writer, size) = (session.folder, session.raw, session.process, session.writer, session.recordedBytes)
         p.send(SIGKILL)
         p.wait(seconds: 30)
         writer.stop()
@@ -208,23 +221,9 @@ struct PacedLiveTests {
 
     @Test("SIGTERM ends the session cleanly: exit 0, recording closed, report written")
     func sigtermEndsCleanly() throws {
-        let folder = try TempFolder()
-        let input = folder.path("input.raw")
-        _ = try LiveTests.raw(LiveTests.demo, into: input)
-        let raw = try Data(contentsOf: URL(fileURLWithPath: input))
-        let fifo = folder.path("mic.fifo")
-        Self.makeFifo(fifo)
-        let config = try LiveTests.alsaConfig(infile: fifo, in: folder)
-        let p = try ChildProcess(try #require(Binary.url).path,
-                                 ["live", "--device", "tbtest", "--alsa-config", config, "--channels", "2", "--rate", "16000",
-                                  "--names", "Anna,Ben", "--record", folder.path("rec.wav"), "--report", folder.path("live.json")])
-        let writer = PacedWriter()
-        writer.start(raw: raw, fifo: fifo, speed: 4)
-        defer { writer.stop() }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: folder.path("rec.wav"))[.size] as? Int) ?? 0) < 4096 + 2 * 64000 {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        let session = try startPacedSession({ ["--names", "Anna,Ben", "--report", $0.path("live.json")] }, untilSeconds: 2)
+        let (folder, p) = (session.folder, session.process)
+        defer { session.writer.stop() }
         p.send(SIGTERM)
         #expect(p.wait(seconds: 30), "live did not end within 30 s of SIGTERM")
         #expect(!p.signalled && p.status == 0)

@@ -509,13 +509,7 @@ public struct RoomDiarizer: Sendable {
                 }
             }
         }
-        var map: [Int: Int] = [:]
-        return owner.map { o in
-            if let l = map[o] { return l }
-            let l = map.count
-            map[o] = l
-            return l
-        }
+        return Self.numberedInOrder(owner)
     }
 
     /// GLR clustering: non-overlapping windows of about `windowSeconds` of speech, each a diagonal
@@ -622,6 +616,11 @@ public struct RoomDiarizer: Sendable {
                 let c = cost(a, y); matrix[a * count + y] = c; matrix[y * count + a] = c
             }
         }
+        return Self.numberedInOrder(owner)
+    }
+
+    /// Cluster ids renumbered 0, 1, ... in order of first appearance.
+    private static func numberedInOrder(_ owner: [Int]) -> [Int] {
         var map: [Int: Int] = [:]
         return owner.map { o in
             if let l = map[o] { return l }
