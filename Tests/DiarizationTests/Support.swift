@@ -250,3 +250,28 @@ func scoreRoomAnalysis(_ c: EnrolledCase, enrolled: [(name: String, path: String
     return EnrolledScore(strict: Scoring.diarization(reference: reference, hypothesis: hypothesis),
                          collared: Scoring.diarization(reference: reference, hypothesis: hypothesis, collar: 0.25))
 }
+
+/// A one-microphone room as `tools/evaluate --room` builds it: a conversation from tools/make-session
+/// (real voices, one clean track each with 20 dB SNR pink noise), each person at their own distance
+/// (person 1 nearest; the others 3 and 5 dB quieter), mixed to one channel with sox and given room
+/// reverberation. Deterministic for a seed; cached in the temporary directory.
+func reverberantRoom(speakers: Int, seed: Int, duration: Int = 90) throws -> RoomCase {
+    let name = "reverb\(speakers)p-s\(seed)-\(duration)s"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-diarization-\(name)")
+    let tracks = folder.appendingPathComponent("\(name)-tracks.wav").path
+    let audio = folder.appendingPathComponent("\(name).wav").path
+    let rttm = folder.appendingPathComponent("\(name)-tracks.rttm").path
+    if !FileManager.default.fileExists(atPath: audio) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                 "--out", folder.path, "--name", "\(name)-tracks", "--seed", "\(seed)", "--voices", "real",
+                                                 "--speakers", "\(speakers)", "--duration", "\(duration)", "--crosstalk-db", "-40,-40",
+                                                 "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 600)
+        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
+        let mix = speakers == 2 ? "1v0.6,2v0.42" : "1v0.5,2v0.35,3v0.28"
+        let sox = try Subprocess.run("sox", [tracks, audio + ".part.wav", "remix", mix, "reverb", "40", "50", "70", "10"], timeout: 120)
+        guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
+        try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
+    }
+    return RoomCase(name: name, audio: audio, rttm: rttm)
+}
