@@ -53,7 +53,7 @@ public struct Comparison: Sendable {
         out += "\n" + pad("Interrupted", nameWidth) + "  " + columns.map { pad($0, width) }.joined() + "\n"
         for person in people {
             out += pad(person, nameWidth) + "  " + sessions.map { s in
-                pad(summary(person, in: s).map { "\($0.interruptionsMade) made, \($0.interruptionsSuffered) suffered" } ?? "-", width)
+                pad(summary(person, in: s).map { s.result.overlapNotMeasured != nil ? "not measured" : "\($0.interruptionsMade) made, \($0.interruptionsSuffered) suffered" } ?? "-", width)
             }.joined() + "\n"
         }
         if let facilitator {
@@ -99,7 +99,7 @@ public struct Comparison: Sendable {
         h += "</table>\n<table><caption>Interruptions made / suffered</caption><tr><th scope=\"col\">Person</th>" + columns.map { "<th scope=\"col\">\(esc($0))</th>" }.joined() + "</tr>\n"
         for person in people {
             h += "<tr><th scope=\"row\">\(esc(person))</th>" + sessions.map { s in
-                "<td>" + (summary(person, in: s).map { "\($0.interruptionsMade) / \($0.interruptionsSuffered)" } ?? "&ndash;") + "</td>"
+                "<td>" + (summary(person, in: s).map { s.result.overlapNotMeasured != nil ? "not measured" : "\($0.interruptionsMade) / \($0.interruptionsSuffered)" } ?? "&ndash;") + "</td>"
             }.joined() + "</tr>\n"
         }
         h += "</table>\n"

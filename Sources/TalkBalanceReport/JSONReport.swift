@@ -75,6 +75,9 @@ public struct JSONReport: Codable, Sendable, Equatable {
     public var settings: AnalysisConfig
     /// How who-speaks-when was decided (room microphone, live or re-analysed); absent otherwise.
     public var note: String?
+    /// Why overlap, interruptions and backchannels were not measured (one microphone for the room); absent
+    /// when they were. Their counts are then 0 and mean "not measured".
+    public var overlapNotMeasured: String?
 
     public init(file: String, result r: SessionResult) {
         func s(_ samples: Int) -> Double { Self.seconds(samples, rate: r.sampleRate) }
@@ -109,6 +112,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
                         overlap: s(r.overlapSamples), pauses: r.pauseCount, gaps: r.gapCount)
         settings = r.config
         note = r.note
+        overlapNotMeasured = r.overlapNotMeasured
     }
 
     /// Seconds, rounded to the millisecond: how every time in the report is written.

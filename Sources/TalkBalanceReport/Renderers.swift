@@ -114,18 +114,22 @@ public struct ReportRenderer: Sendable {
         func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         line(pad("Person") + "  " + "Talk".leftPadded(7) + " " + "Share".leftPadded(6) + "  " + "Turns" + "  " + "Longest".leftPadded(8)
              + "  Interrupted  Was interrupted  Backchannels")
+        let measured = r.overlapNotMeasured == nil
+        func count(_ n: Int, _ width: Int) -> String { (measured ? "\(n)" : "-").leftPadded(width) }
         for s in r.speakers {
             // From the share as printed (0.1 %), so a report re-rendered from its JSON draws the same bar.
             let bar = String(repeating: "#", count: Int(((s.share * 1000).rounded() / 1000 * 20).rounded()))
-            line(String(format: "%@  %@ %5.1f%%  %5d  %7.1fs  %11d  %15d  %12d  %@", pad(s.label), clock(s.talkSamples).leftPadded(7),
-                        s.share * 100, s.turns, sec(s.longestTurnSamples), s.interruptionsMade, s.interruptionsSuffered,
-                        s.backchannels, bar))
+            line(String(format: "%@  %@ %5.1f%%  %5d  %7.1fs  %@  %@  %@  %@", pad(s.label), clock(s.talkSamples).leftPadded(7),
+                        s.share * 100, s.turns, sec(s.longestTurnSamples), count(s.interruptionsMade, 11),
+                        count(s.interruptionsSuffered, 15), count(s.backchannels, 12), bar))
         }
         line("Share = talk time / everyone's talk time (overlap counts for each speaker, silence excluded).")
         let interruptions = r.events.filter { $0.kind == .interruption }
         let flags = r.events.filter { $0.kind == .monologue || $0.kind == .imbalance }
         line()
-        if interruptions.isEmpty {
+        if let why = r.overlapNotMeasured {
+            line("Interruptions and backchannels: not measured (\(why)).")
+        } else if interruptions.isEmpty {
             line("No interruptions.")
         } else {
             line("Interruptions:")
@@ -162,7 +166,11 @@ public struct ReportRenderer: Sendable {
         let overlaps = r.events.filter { $0.kind == .overlap }.count
         let backchannels = r.events.filter { $0.kind == .backchannel }.count
         line()
-        line("\(r.turns.count) turns, \(backchannels) backchannels, \(overlaps) overlaps, \(r.gapCount) gaps, \(r.pauseCount) pauses.")
+        if r.overlapNotMeasured == nil {
+            line("\(r.turns.count) turns, \(backchannels) backchannels, \(overlaps) overlaps, \(r.gapCount) gaps, \(r.pauseCount) pauses.")
+        } else {
+            line("\(r.turns.count) turns, \(r.gapCount) gaps, \(r.pauseCount) pauses (backchannels and overlaps not measured).")
+        }
         return out
     }
 }

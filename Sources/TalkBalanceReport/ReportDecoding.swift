@@ -72,6 +72,7 @@ public enum ReportDecoding {
                                    marks: marks, silenceSamples: s(r.totals.silence), overlapSamples: s(r.totals.overlap),
                                    pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
         result.note = r.note
+        result.overlapNotMeasured = r.overlapNotMeasured
         return result
     }
 

@@ -42,6 +42,33 @@ struct RoomCommandTests {
         #expect(wrongNames.status == 64 && wrongNames.stderrLines.count == 1)
     }
 
+    /// One microphone gives each moment to one person, so the report must not claim "no interruptions":
+    /// it says they were not measured, in every format and after re-rendering from the JSON.
+    @Test("interruptions and backchannels are reported as not measured, not as zero")
+    func overlapNotMeasured() throws {
+        let folder = try TempFolder()
+        let audio = Self.data.path + Self.falcon + ".flac"
+        try #require(FileManager.default.fileExists(atPath: audio))
+        let json = try folder.run(["analyze", audio, "--speakers", "3", "--format", "json", "--output", "r.json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("r.json")))) as? [String: Any])
+        #expect((root["overlapNotMeasured"] as? String ?? "").contains("one microphone for the room"))
+        let text = try folder.run(["analyze", audio, "--speakers", "3"])
+        let rerendered = try folder.run(["report", folder.path("r.json")])
+        for out in [text.stdoutText, rerendered.stdoutText] {
+            #expect(out.contains("Interruptions and backchannels: not measured"), "\(out)")
+            #expect(!out.contains("No interruptions"))
+            #expect(out.contains("(backchannels and overlaps not measured)"))
+        }
+        let html = try folder.run(["report", folder.path("r.json"), "--format", "html"])
+        #expect(html.stdoutText.contains("Not measured: one microphone for the room"))
+        // One microphone per person measures them: no such field.
+        let perPerson = try folder.run(["analyze", URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("fixtures/demo/demo.flac").path, "--format", "json"])
+        let perPersonRoot = try #require(try JSONSerialization.jsonObject(with: perPerson.stdout) as? [String: Any])
+        #expect(perPersonRoot["overlapNotMeasured"] == nil)
+    }
+
     /// A stereo recorder between the people, built from a generated three-person conversation (real
     /// voices, one track each): Anna nearer the left capsule (+6 dB), Ben nearer the right, Carla in the
     /// middle. Seed 904 (the tuning seed where the mono mix confused people most).

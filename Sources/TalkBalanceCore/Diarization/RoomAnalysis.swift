@@ -172,11 +172,12 @@ public enum RoomAnalysis {
             s.endSample = min(s.endSample, speech.durationSamples)
             return s
         }.sorted { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
-        let result = SessionResult(sampleRate: rate, channelCount: format?.channelCount ?? 1, durationSamples: speech.durationSamples,
+        var result = SessionResult(sampleRate: rate, channelCount: format?.channelCount ?? 1, durationSamples: speech.durationSamples,
                                    speakers: conversation.summaries(labels: names), segments: segments, turns: conversation.turns,
                                    events: conversation.events, balance: conversation.balance, marks: [],
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
+        result.overlapNotMeasured = SessionResult.oneVoiceAtATime
         return (result, usedSpatial)
     }
 

@@ -219,6 +219,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block"
+        result.overlapNotMeasured = SessionResult.oneVoiceAtATime
         finished = result
         return result
     }
