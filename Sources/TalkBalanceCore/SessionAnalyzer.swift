@@ -128,7 +128,8 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         lastOwnFrame = Array(repeating: Int.min / 2, count: channels)
         attributor = CrosstalkAttributor(channelCount: channels, assumedCrosstalkDB: config.assumedCrosstalkDB,
                                          marginDB: config.crosstalkMarginDB,
-                                         maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)))
+                                         maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)),
+                                         quietestRoomNoiseDB: config.absoluteFloorDB)
         let bridge = Int((config.bridgePauseSeconds * framesPerSecond).rounded())
         bridgeFrames = bridge
         let minSpeech = max(1, Int((config.minSpeechSeconds * framesPerSecond).rounded()))
