@@ -46,6 +46,7 @@ public struct CrosstalkAttributor: Sendable {
     private var leakDB: [Float]             // current estimate per ordered pair
     private let assumedDB: Float
     private let marginDB: Float
+    private let quietestRoomNoiseDB: Float
     private var sinceRecompute = 0
     /// Each channel's level with a peak hold that falls `releaseDBPerFrame` a frame: crosstalk is
     /// delayed and reverberant, so it outlasts its source by a few frames; compared against the held
@@ -55,8 +56,13 @@ public struct CrosstalkAttributor: Sendable {
     /// This frame's coherent leader per ordered pair (`from` heard first at the modal lag).
     private var leadsNow: [Bool]
 
-    public init(channelCount: Int, assumedCrosstalkDB: Double, marginDB: Double, maxLagSamples: Int) {
+    /// - Parameter quietestRoomNoiseDB: noise floors at or below this level (dB) are not taken as room
+    ///   noise when lowering the assumed crosstalk (see `updatePriors`); the pipeline passes the level
+    ///   below which nothing is speech.
+    public init(channelCount: Int, assumedCrosstalkDB: Double, marginDB: Double, maxLagSamples: Int,
+                quietestRoomNoiseDB: Double = -70) {
         self.channelCount = channelCount
+        self.quietestRoomNoiseDB = Float(quietestRoomNoiseDB)
         let pairs = channelCount * channelCount
         maxLag = max(1, maxLagSamples)
         lagCounts = Array(repeating: Array(repeating: 0, count: 2 * maxLag + 1), count: pairs)
@@ -147,21 +153,26 @@ public struct CrosstalkAttributor: Sendable {
     /// Until a pair's crosstalk is learned, the assumed level allows for a difference in mic gain, read
     /// from the channels' noise floors: room noise reaches each mic through its gain, so a mic whose
     /// floor is 10 dB above another's hears that other person's voice up to 10 dB louder than assumed.
-    /// Only a hotter receiving mic raises the assumption (at most `maxGainAllowanceDB`); a quieter one
-    /// never lowers it, since a floor can be low for other reasons (a noiseless or gated channel).
-    /// Without this, a low mic's person makes everyone else "speak" until the pair is learned, and with
-    /// a low mic the pair may be learned late or never (its own signal is the least coherent).
+    /// A hotter receiving mic raises the assumption (at most `maxGainAllowanceDB`). Without this, a low
+    /// mic's person makes everyone else "speak" until the pair is learned, and with a low mic the pair
+    /// may be learned late or never (its own signal is the least coherent).
+    /// A quieter receiving mic lowers it just as much, but only when both floors are room noise (above
+    /// `quietestRoomNoiseDB`): a noiseless or gated channel's floor is its quietest sound, not a gain.
+    /// Without this, the low mic's person loses every word spoken while someone louder talks (an
+    /// interruption's start, the overlap at a change of turn) until the pair is learned.
     public mutating func updatePriors(floorsDB: UnsafeBufferPointer<Float>) {
         for from in 0..<channelCount {
             for to in 0..<channelCount where to != from {
                 let index = from * channelCount + to
                 guard counts[index] < Self.minSamples else { continue }
                 let measured = floorsDB[to] > Self.minFloorDB && floorsDB[from] > Self.minFloorDB
-                leakDB[index] = assumedDB + (measured ? max(0, min(Self.maxGainAllowanceDB, floorsDB[to] - floorsDB[from])) : 0)
+                let roomNoise = floorsDB[to] > quietestRoomNoiseDB && floorsDB[from] > quietestRoomNoiseDB
+                let lowest: Float = roomNoise ? -Self.maxGainAllowanceDB : 0
+                leakDB[index] = assumedDB + (measured ? max(lowest, min(Self.maxGainAllowanceDB, floorsDB[to] - floorsDB[from])) : 0)
             }
         }
     }
-    /// Largest mic-gain difference the assumed crosstalk allows for, dB.
+    /// Largest mic-gain difference the assumed crosstalk allows for, either way, dB.
     public static let maxGainAllowanceDB: Float = 12
     /// Floors at or below this (dB) are not measurements yet.
     private static let minFloorDB: Float = -100

@@ -46,6 +46,15 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
     private var tailAboveHold: [Bool]
     private var ownBefore: [Bool]
     private var tailFrames: [Int]
+    /// Which channels' own voice this frame comes from the soft-end rule (told to the smoother, which
+    /// keeps such frames out of the voiced share).
+    private var edgeNow: [Bool]
+    /// Soft word starts: whether each channel's level this frame is above the hold threshold (but was
+    /// no onset) and louder than the other channels' crosstalk explains, i.e. could continue speech.
+    private var softNow: [Bool]
+    private let everyChannelActive: [Bool]
+    /// Longest soft start taken before a stretch's first onset (60 ms, as for the soft end).
+    private static let maxLeadFrames = 6
     /// Weight of the previous tail power per 10 ms frame.
     private static let tailSmoothing: Float = 0.5
     /// Longest soft end added after the level itself fell below the hold threshold (60 ms): a voice
@@ -82,12 +91,14 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         }
     }
 
-    /// - Parameter softWordEnds: continue each person's speech for up to 60 ms while a short average of
-    ///   the level stays above the hold threshold (one microphone per person; measured to recover word
-    ///   ends that sink into the noise). The room pipeline turns it off: on one microphone for everyone,
-    ///   a trailing soft end is as likely the next person's start, and it measured worse there.
+    /// - Parameter softWordEdges: continue each person's speech for up to 60 ms while a short average of
+    ///   the level stays above the hold threshold, and start it up to 60 ms before its onset while the
+    ///   level was above the hold threshold and the channel's own (one microphone per person; measured
+    ///   to recover word edges that sink into the noise). Soft end frames do not count in the voiced
+    ///   share. The room pipeline turns it off: on one microphone for everyone, a trailing soft end is
+    ///   as likely the next person's start, and it measured worse there.
     public init(format: StreamFormat, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
-                softWordEnds: Bool = true) throws(SetupError) {
+                softWordEdges: Bool = true) throws(SetupError) {
         guard (8000...192_000).contains(format.sampleRate) else { throw .unsupportedRate(format.sampleRate) }
         guard (1...32).contains(format.channelCount) else { throw .unsupportedChannels(format.channelCount) }
         do { try config.validate() } catch { throw .invalid(error) }
@@ -117,12 +128,14 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         lastOwnFrame = Array(repeating: Int.min / 2, count: channels)
         attributor = CrosstalkAttributor(channelCount: channels, assumedCrosstalkDB: config.assumedCrosstalkDB,
                                          marginDB: config.crosstalkMarginDB,
-                                         maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)))
+                                         maxLagSamples: Int(config.maxMicDelaySeconds * Double(format.sampleRate)),
+                                         quietestRoomNoiseDB: config.absoluteFloorDB)
         let bridge = Int((config.bridgePauseSeconds * framesPerSecond).rounded())
         bridgeFrames = bridge
         let minSpeech = max(1, Int((config.minSpeechSeconds * framesPerSecond).rounded()))
         smoothers = Array(repeating: ActivitySmoother(bridgeFrames: bridge, minSpeechFrames: minSpeech,
-                                                      minVoicedFraction: config.minVoicedShare), count: channels)
+                                                      minVoicedFraction: config.minVoicedShare,
+                                                      maxLeadFrames: softWordEdges ? Self.maxLeadFrames : 0), count: channels)
         conversation = ConversationAnalyzer(speakerCount: channels, hopSamples: geometry.hopLength,
                                             sampleRate: format.sampleRate, config: config)
         onset = Float(config.onsetAboveNoiseDB)
@@ -137,7 +150,10 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         tailAboveHold = Array(repeating: false, count: channels)
         ownBefore = Array(repeating: false, count: channels)
         tailFrames = Array(repeating: 0, count: channels)
-        maxTail = softWordEnds ? Self.maxTailFrames : 0
+        maxTail = softWordEdges ? Self.maxTailFrames : 0
+        edgeNow = Array(repeating: false, count: channels)
+        softNow = Array(repeating: false, count: channels)
+        everyChannelActive = Array(repeating: true, count: channels)
         maxLagSamples = Int(config.maxMicDelaySeconds * Double(format.sampleRate))
         var capacity = 1
         while capacity < 2 * geometry.windowLength { capacity *= 2 }
@@ -272,6 +288,10 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
                 levels[c] = excess > 1e-12 ? 10 * log10f(excess) : FrameFeatures.floorDB
                 candidate[c] = level > absoluteFloor && level > floor + (candidate[c] ? hold : onset)
                     && level > speechPeaks[c] - dynamicRange
+                // Hysteresis backwards: a frame above the hold threshold (not the onset) just before a
+                // start may be the start's soft beginning.
+                softNow[c] = !candidate[c] && level > absoluteFloor && level > floor + hold
+                    && level > speechPeaks[c] - dynamicRange
                 tailPower[c] = Self.tailSmoothing * tailPower[c] + (1 - Self.tailSmoothing) * powf(10, level / 10)
                 tailAboveHold[c] = level > absoluteFloor && 10 * log10f(max(tailPower[c], 1e-30)) > floor + hold
             }
@@ -294,6 +314,10 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
                 candidate.withUnsafeBufferPointer { cand in
                     for c in 0..<channels { own[c] = attributor.isOwnVoice(c, active: cand, levelsDB: lv) }
                 }
+                // A soft frame counts only if it would be the channel's own voice were it active.
+                everyChannelActive.withUnsafeBufferPointer { all in
+                    for c in 0..<channels where softNow[c] { softNow[c] = attributor.isOwnVoice(c, active: all, levelsDB: lv) }
+                }
             }
         } else {
             own[0] = candidate[0]
@@ -305,8 +329,10 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         var ownCount = 0
         for c in 0..<channels where own[c] { ownCount += 1 }
         for c in 0..<channels {
+            edgeNow[c] = false
             if ownCount == 0 && ownBefore[c] && tailAboveHold[c] && tailFrames[c] < maxTail {
                 own[c] = true
+                edgeNow[c] = true
                 tailFrames[c] += 1
             } else if own[c] {
                 tailFrames[c] = 0
@@ -331,7 +357,7 @@ public final class SessionAnalyzer: StreamingSessionAnalysis {
         }
         var ready = true
         for c in 0..<channels {
-            if let decision = smoothers[c].push(own[c], voiced: voiced[c]) { finals[c] = decision } else { ready = false }
+            if let decision = smoothers[c].push(own[c], voiced: voiced[c], soft: softNow[c], edge: edgeNow[c]) { finals[c] = decision } else { ready = false }
         }
         if ready {
             finals.withUnsafeBufferPointer { conversation.push($0) }

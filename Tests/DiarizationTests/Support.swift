@@ -46,7 +46,7 @@ struct RoomFrames {
     /// zero-padded at the edges).
     static func analyse(_ audio: MonoAudio, melBands: Int = 24, coefficients: Int = 13,
                         bandHz: ClosedRange<Double> = 100...4000, speechOverride: [Bool]? = nil) throws -> RoomFrames {
-        let analyzer = try SessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), softWordEnds: false)
+        let analyzer = try SessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), softWordEdges: false)
         let geometry = analyzer.geometry
         let frames = (audio.samples.count + geometry.hopLength - 1) / geometry.hopLength
         var speech = [Bool](repeating: false, count: frames)

@@ -210,3 +210,49 @@ struct VoicedStretchTests {
         #expect(!out[260...].contains(true))
     }
 }
+
+@Suite("soft word edges")
+struct SoftWordEdgeTests {
+    private func run(_ raw: [Bool], voiced: [Bool]? = nil, soft: [Bool]? = nil, edge: [Bool]? = nil,
+                     share: Double = 0, maxLead: Int = 0) -> [Bool] {
+        var s = ActivitySmoother(bridgeFrames: 30, minSpeechFrames: 15, minVoicedFraction: share, maxLeadFrames: maxLead)
+        var out: [Bool] = []
+        for i in raw.indices {
+            if let d = s.push(raw[i], voiced: voiced?[i] ?? true, soft: soft?[i] ?? false, edge: edge?[i] ?? false) { out.append(d) }
+        }
+        return out + s.finish()
+    }
+
+    @Test("a start takes the soft frames just before it, at most maxLeadFrames of them")
+    func softStart() {
+        let raw = pattern([(false, 50), (true, 40), (false, 100)])
+        let soft = pattern([(false, 40), (true, 10), (false, 140)])
+        // Off: the start is where the raw run starts.
+        #expect(run(raw, soft: soft) == raw)
+        // On: the 6 soft frames nearest the start join it; the four before them do not.
+        #expect(run(raw, soft: soft, maxLead: 6) == pattern([(false, 44), (true, 46), (false, 100)]))
+        // Soft frames that are not followed by a start are not speech, nor are soft frames cut off
+        // from the start by a quiet frame.
+        let gap = pattern([(false, 40), (true, 5), (false, 1), (false, 144)])
+        #expect(run(raw, soft: gap, maxLead: 6) == raw)
+        #expect(!run(pattern([(false, 190)]), soft: soft, maxLead: 6).contains(true))
+    }
+
+    @Test("a stretch too short without its soft start is dropped, soft start and all")
+    func softStartDoesNotMakeSpeech() {
+        let raw = pattern([(false, 50), (true, 12), (false, 100)])
+        let soft = pattern([(false, 44), (true, 6), (false, 112)])
+        #expect(!run(raw, soft: soft, maxLead: 6).contains(true))
+    }
+
+    @Test("soft end frames do not dilute the voiced share")
+    func edgesAreNotJudged() {
+        // A short word (15 frames, judged whole): 9 frames of which 3 voiced, then 6 unvoiced frames.
+        // A fifth voiced: dropped at a 0.3 share; if the 6 are soft ends, a third voiced: kept.
+        let raw = pattern([(false, 20), (true, 15), (false, 100)])
+        let voiced = pattern([(false, 20), (true, 1), (false, 2), (true, 1), (false, 2), (true, 1), (false, 108)])
+        let edge = pattern([(false, 29), (true, 6), (false, 100)])
+        #expect(!run(raw, voiced: voiced, share: 0.3).contains(true))
+        #expect(run(raw, voiced: voiced, edge: edge, share: 0.3) == raw)
+    }
+}

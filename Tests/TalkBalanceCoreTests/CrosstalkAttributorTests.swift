@@ -115,7 +115,8 @@ private func wobble(_ k: Int) -> Float { Float((k * 37) % 41) / 10 - 2 }
         #expect(decide(floors: [-50, -50]) == [true, true])
         // ...with it, it is crosstalk.
         #expect(decide(floors: [-50, -40]) == [true, false])
-        // The allowance is capped, and a quieter receiving mic never lowers the assumption.
+        // The allowance is capped, and a floor below the quietest room noise (-70 dB by default) never
+        // lowers the assumption for its mic.
         var capped = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
         [-80, -40].withUnsafeBufferPointer { capped.updatePriors(floorsDB: $0) }
         #expect(capped.crosstalkDB(from: 0, to: 1) == -6 + CrosstalkAttributor.maxGainAllowanceDB)
@@ -124,6 +125,26 @@ private func wobble(_ k: Int) -> Float { Float((k * 37) % 41) / 10 - 2 }
         var unmeasured = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
         [-120, -40].withUnsafeBufferPointer { unmeasured.updatePriors(floorsDB: $0) }
         #expect(unmeasured.crosstalkDB(from: 0, to: 1) == -6)
+    }
+
+    @Test("before learning, a quieter receiving mic (lower room-noise floor) lowers the assumed crosstalk")
+    func quieterMicAllowance() {
+        // Channel 1's mic is 10 dB low, and its person talks while channel 0's talks louder (an
+        // interruption): channel 0's voice reaches channel 1 at -12 dB, less the 10 dB gain gap.
+        func decide(floors: [Float]) -> [Bool] {
+            var a = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
+            floors.withUnsafeBufferPointer { a.updatePriors(floorsDB: $0) }
+            return frame(&a, levels: [-20, -29], lags: [nil, nil, nil, nil], active: [true, true])
+        }
+        // Equal floors: channel 1's level is within -6 dB + margin of channel 0's, taken as crosstalk...
+        #expect(decide(floors: [-40, -40]) == [true, false])
+        // ...a mic whose room noise is 10 dB lower hears crosstalk 10 dB lower: channel 1's own voice.
+        #expect(decide(floors: [-40, -50]) == [true, true])
+        var a = CrosstalkAttributor(channelCount: 2, assumedCrosstalkDB: -6, marginDB: 2, maxLagSamples: 160)
+        [-40, -70].withUnsafeBufferPointer { a.updatePriors(floorsDB: $0) }
+        #expect(a.crosstalkDB(from: 0, to: 1) == -6)
+        [-40, -60].withUnsafeBufferPointer { a.updatePriors(floorsDB: $0) }
+        #expect(a.crosstalkDB(from: 0, to: 1) == -6 - CrosstalkAttributor.maxGainAllowanceDB)
     }
 
     @Test("a learned crosstalk level is not replaced by the floor-based assumption")

@@ -64,7 +64,7 @@ private func analyze(_ samples: [Float], channels: Int = 2, rate: Int = TwoMicSi
 /// One person on one microphone: a 180 Hz harmonic complex at 0.5-1.5 s that ends in a tail fading
 /// 40 dB over 0.3 s (a soft word end), over white noise about 27 dB under the voice; or, with
 /// `abrupt`, the same voice stopping at once at 1.5 s. Returns the analysed end of speech, seconds.
-private func endOfSpeech(softWordEnds: Bool, abrupt: Bool) throws -> Double {
+private func endOfSpeech(softWordEdges: Bool, abrupt: Bool) throws -> Double {
     let rate = 16000, n = 3 * rate
     var seed: UInt64 = 0x9E37_79B9
     var samples = [Float](repeating: 0, count: n)
@@ -77,18 +77,51 @@ private func endOfSpeech(softWordEnds: Bool, abrupt: Bool) throws -> Double {
         if gainDB > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
         samples[i] = Float(v * pow(10, gainDB / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
     }
-    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEnds: softWordEnds)
+    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEdges: softWordEdges)
     samples.withUnsafeBufferPointer { a.process(interleaved: $0) }
     let r = a.finish()
     return r.seconds(try #require(r.segments.last).endSample)
+}
+
+/// The same voice fading in 40 dB over 0.3 s (0.2-0.5 s, a soft word start) before 0.5-1.5 s at full
+/// level. Returns the analysed start of speech, seconds.
+private func startOfSpeech(softWordEdges: Bool) throws -> Double {
+    let rate = 16000, n = 3 * rate
+    var seed: UInt64 = 0x9E37_79B9
+    var samples = [Float](repeating: 0, count: n)
+    for i in 0..<n {
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        let t = Double(i) / Double(rate)
+        var gainDB = -200.0
+        if t >= 0.5 && t < 1.5 { gainDB = 0 } else if t >= 0.2 && t < 0.5 { gainDB = -40 * (0.5 - t) / 0.3 }
+        var v = 0.0
+        if gainDB > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
+        samples[i] = Float(v * pow(10, gainDB / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
+    }
+    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEdges: softWordEdges)
+    samples.withUnsafeBufferPointer { a.process(interleaved: $0) }
+    let r = a.finish()
+    return r.seconds(try #require(r.segments.first).startSample)
+}
+
+@Suite("soft word starts")
+struct SoftWordStartTests {
+    @Test("a fading-in word start is taken earlier, by at most 60 ms")
+    func fadingStart() throws {
+        let plain = try startOfSpeech(softWordEdges: false)
+        let soft = try startOfSpeech(softWordEdges: true)
+        #expect(plain > 0.2 && plain < 0.5, "plain start \(plain)")
+        #expect(soft < plain, "soft \(soft) vs plain \(plain)")
+        #expect(plain - soft <= 0.065, "soft \(soft) vs plain \(plain)")
+    }
 }
 
 @Suite("soft word ends")
 struct SoftWordEndTests {
     @Test("a fading word end is followed further into the fade, by at most 60 ms more")
     func fadingEnd() throws {
-        let plain = try endOfSpeech(softWordEnds: false, abrupt: false)
-        let soft = try endOfSpeech(softWordEnds: true, abrupt: false)
+        let plain = try endOfSpeech(softWordEdges: false, abrupt: false)
+        let soft = try endOfSpeech(softWordEdges: true, abrupt: false)
         #expect(plain > 1.5 && plain < 1.8, "plain end \(plain)")
         #expect(soft > plain, "soft \(soft) vs plain \(plain)")
         #expect(soft - plain <= 0.065, "soft \(soft) vs plain \(plain)")
@@ -96,8 +129,8 @@ struct SoftWordEndTests {
 
     @Test("a voice that stops at once ends within 60 ms of where it would without soft ends")
     func abruptEnd() throws {
-        let plain = try endOfSpeech(softWordEnds: false, abrupt: true)
-        let soft = try endOfSpeech(softWordEnds: true, abrupt: true)
+        let plain = try endOfSpeech(softWordEdges: false, abrupt: true)
+        let soft = try endOfSpeech(softWordEdges: true, abrupt: true)
         #expect(abs(plain - 1.5) <= 0.05, "plain end \(plain)")
         #expect(soft >= plain && soft - plain <= 0.065, "soft \(soft) vs plain \(plain)")
     }

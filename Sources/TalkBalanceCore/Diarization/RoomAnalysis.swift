@@ -197,7 +197,7 @@ public enum RoomAnalysis {
         format(first.format)
         let rate = first.format.sampleRate
         let vad: SessionAnalyzer
-        do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEnds: false) } catch {
+        do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: false) } catch {
             throw .invalid(error.description)
         }
         let stereo = first.format.channelCount == 2

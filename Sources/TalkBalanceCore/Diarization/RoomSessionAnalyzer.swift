@@ -66,7 +66,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         let names = labels ?? (1...speakers).map { "S\($0)" }
         guard names.count == speakers else { throw .labelCount(expected: speakers, got: names.count) }
         do {
-            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEnds: false)
+            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEdges: false)
         } catch { throw .setup(error) }
         guard (1...32).contains(format.channelCount) else { throw .setup(.unsupportedChannels(format.channelCount)) }
         vad.keepsDecisions = true
