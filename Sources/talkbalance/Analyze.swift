@@ -95,6 +95,13 @@ struct Analyze: ParsableCommand {
         valueName: "name=file"))
     var enroll: [String] = []
 
+    /// Developer options for measuring the enrolment modes (tools/measure-enrolment --use/--weight); hidden
+    /// from --help, since the defaults are the measured best.
+    @Option(name: .customLong("enrolment-use"), help: ArgumentHelp("With --enroll: name, anchor, seed or select (default select).", visibility: .hidden))
+    var enrolmentUse: String?
+    @Option(name: .customLong("enrolment-weight"), help: ArgumentHelp("With --enroll: frames an enrolled voice counts as, per own frame (default 0.5).", visibility: .hidden))
+    var enrolmentWeight: Double?
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -124,6 +131,10 @@ struct Analyze: ParsableCommand {
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
         if online && !enroll.isEmpty { throw ValidationError("--enroll works with the offline analysis; with --online, simulate the live keys with --enrol-keys") }
+        if let enrolmentUse, RoomDiarizer.Options.EnrolmentUse(rawValue: enrolmentUse) == nil {
+            throw ValidationError("--enrolment-use must be one of \(RoomDiarizer.Options.EnrolmentUse.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let enrolmentWeight, !(enrolmentWeight > 0 && enrolmentWeight <= 100) { throw ValidationError("--enrolment-weight must be above 0 and at most 100") }
     }
 
     /// `--enrol-keys` as (sample, person index), in time order.
@@ -234,9 +245,12 @@ struct Analyze: ParsableCommand {
             if online {
                 result = analyzeOnline(reader, speakers: speakers)
             } else { do {
+                var options = RoomDiarizer.Options()
+                if let use = enrolmentUse.flatMap(RoomDiarizer.Options.EnrolmentUse.init(rawValue:)) { options.enrolmentUse = use }
+                if let enrolmentWeight { options.enrolmentWeight = enrolmentWeight }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
-                                                             spatial: spatial)
+                                                             spatial: spatial, options: options)
                 result = room.result
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))

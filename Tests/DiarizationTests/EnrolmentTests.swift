@@ -149,40 +149,4 @@ import TalkBalanceEval
         // (mapping: hypothesis label -> reference label)
         #expect(s.strict.mapping["S1"] == c.enrolment[0].name, "\(s.strict.mapping)")
     }
-
-    /// Opt-in (TALKBALANCE_ENROL_SWEEP=1): the table behind the choice of `enrolmentUse` and its weight.
-    @Test("sweep of enrolment modes", .enabled(if: ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP"] != nil))
-    func sweep() throws {
-        let seeds = (ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP"] ?? "").split(separator: ",").compactMap { Int($0) }
-        var settings: [(String, RoomDiarizer.Options?)] = [("none", nil)]
-        let only = ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP_MODES"]?.split(separator: ",").map(String.init)
-        for use in RoomDiarizer.Options.EnrolmentUse.allCases where only?.contains(use.rawValue) ?? true {
-            for w in use == .name ? [1.0] : [0.5, 1, 2] {
-                var o = RoomDiarizer.Options(); o.enrolmentUse = use; o.enrolmentWeight = w
-                settings.append(("\(use.rawValue) w\(w)", o))
-            }
-        }
-        var lines: [String] = []
-        for (label, options) in settings {
-            var strict = 0.0, collared = 0.0, named = 0, total = 0
-            var cells: [String] = []
-            for speakers in [2, 3] {
-                for seed in seeds.isEmpty ? [101, 102, 103] : seeds {
-                    let c = try enrolledConversation(speakers: speakers, seed: seed)
-                    // TALKBALANCE_ENROL_SWEEP_PARTIAL: everyone but the last person enrolled (who should be S1).
-                    let partial = ProcessInfo.processInfo.environment["TALKBALANCE_ENROL_SWEEP_PARTIAL"] != nil
-                    let enrolment = partial ? Array(c.enrolment.dropLast()) : c.enrolment
-                    let s = try scoreRoomAnalysis(c, enrolled: options == nil ? nil : enrolment, options: options ?? RoomDiarizer.Options())
-                    strict += s.strict.der; collared += s.collared.der; total += 1
-                    let last = c.enrolment[c.enrolment.count - 1].name
-                    if options != nil && enrolment.allSatisfy({ s.strict.mapping[$0.name] == $0.name })
-                        && s.strict.mapping[partial ? "S1" : last] == last { named += 1 }
-                    cells.append(String(format: "%.3f/%.3f", s.strict.der, s.collared.der))
-                }
-            }
-            lines.append(String(format: "%-12@ mean strict %.3f collar %.3f named %d/%d | ", label as NSString, strict / Double(total),
-                                collared / Double(total), named, total) + cells.joined(separator: " "))
-        }
-        print("ENROL-SWEEP\n" + lines.joined(separator: "\n"))
-    }
 }
