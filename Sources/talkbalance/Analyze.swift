@@ -131,10 +131,6 @@ struct Analyze: ParsableCommand {
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
         if online && !enroll.isEmpty { throw ValidationError("--enroll works with the offline analysis; with --online, simulate the live keys with --enrol-keys") }
-        if let enrolmentUse, RoomDiarizer.Options.EnrolmentUse(rawValue: enrolmentUse) == nil {
-            throw ValidationError("--enrolment-use must be one of \(RoomDiarizer.Options.EnrolmentUse.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let enrolmentWeight, !(enrolmentWeight > 0 && enrolmentWeight <= 100) { throw ValidationError("--enrolment-weight must be above 0 and at most 100") }
     }
 
     /// `--enrol-keys` as (sample, person index), in time order.
@@ -205,6 +201,10 @@ struct Analyze: ParsableCommand {
         if spatial != nil && speakers == nil {
             fail("--\(spatial == true ? "" : "no-")spatial needs --speakers N, the number of people in the room", code: Exit.usage)
         }
+        if let enrolmentUse, RoomDiarizer.Options.EnrolmentUse(rawValue: enrolmentUse) == nil {
+            fail("--enrolment-use must be one of \(RoomDiarizer.Options.EnrolmentUse.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
+        }
+        if let enrolmentWeight, !(enrolmentWeight > 0 && enrolmentWeight <= 100) { fail("--enrolment-weight must be above 0 and at most 100", code: Exit.usage) }
         let enrolments = parsedEnrolments()
         if !enrolments.isEmpty {
             guard let speakers else {

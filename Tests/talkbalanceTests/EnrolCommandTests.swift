@@ -66,9 +66,11 @@ struct EnrolCommandTests {
         ("not audio", ["--speakers", "3", "--enroll", "Anna=notes.wav"], 65, ["--enroll Anna", "notes.wav"]),
         ("too little speech", ["--speakers", "3", "--enroll", "Anna=short.wav"], 65,
          ["short.wav", "only 0.", "s of speech found", "at least 2.0 s"]),
+        ("unknown --enrolment-use", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-use", "guess"], 64, ["--enrolment-use must be one of"]),
+        ("zero --enrolment-weight", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-weight", "0"], 64, ["--enrolment-weight must be above 0"]),
     ]
 
-    @Test("bad --enroll: one line on stderr, the documented exit code, no output file", arguments: 0..<12)
+    @Test("bad --enroll: one line on stderr, the documented exit code, no output file", arguments: 0..<14)
     func bad(index: Int) throws {
         let (label, arguments, code, words) = Self.cases[index]
         let folder = try TempFolder()
