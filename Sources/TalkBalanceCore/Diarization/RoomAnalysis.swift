@@ -119,8 +119,9 @@ public enum RoomAnalysis {
     ///   - enrolled: voices to recognise (at most `speakers`); see `naming` for how names combine.
     ///   - spatial: for a two-channel recording, use the level and time difference between the channels
     ///     (a stereo microphone between the partners) as well as the voices: `true` always, `false`
-    ///     never, nil when the channels turn out to differ (see `SpatialDetector`). Not with enrolment
-    ///     (an enrolment recording has no position): then nil means never.
+    ///     never, nil when the channels turn out to differ (see `SpatialDetector`). Enrolled voices
+    ///     have no position (an enrolment recording has none): they are compared on the voice features
+    ///     only, and each person's position comes from the session.
     ///   - matching: another analysis's segments of the same recording (the live session's, whose
     ///     people may have been enrolled by name): the voices found are numbered to agree with it as
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
@@ -139,15 +140,12 @@ public enum RoomAnalysis {
                                         options: RoomDiarizer.Options = RoomDiarizer.Options()) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (names, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
-        if spatial == true && !enrolled.isEmpty {
-            throw .invalid("--spatial and --enroll cannot be combined yet: an enrolment recording says nothing about where a person sits")
-        }
 
         var diarizer: RoomDiarizer? = nil
         var format: StreamFormat? = nil
         var hop = 1
         var usedSpatial = false
-        let speech = try frontEnd(open: open, config: config, spatial: enrolled.isEmpty ? spatial : false) { geometry, useSpatial in
+        let speech = try frontEnd(open: open, config: config, spatial: spatial) { geometry, useSpatial in
             hop = geometry.hopLength
             usedSpatial = useSpatial
             diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: options)

@@ -271,19 +271,24 @@ public struct RoomDiarizer: Sendable {
         let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: labels, clusters: k)
         var enrol = 0.0
         for (e, c) in match.enumerated() {
-            enrol += voices[e].frames * models[c].averageLogLikelihood(frames: voices[e].frames, sum: voices[e].sum, sumOfSquares: voices[e].sumOfSquares)
+            enrol += voices[e].frames * models[c].averageLogLikelihood(frames: voices[e].frames, sum: voices[e].sum,
+                                                                         sumOfSquares: voices[e].sumOfSquares, dims: voices[e].known)
         }
         return total + options.enrolmentWeight * enrol
     }
 
-    /// Sufficient statistics of some frames in the normalised feature space.
+    /// Sufficient statistics of some frames in the normalised feature space. Only the first `known`
+    /// features were measured (an enrolment recording has the voice, not where the person sits: the
+    /// stereo cues that follow the cepstra are unknown); the rest hold the session-wide distribution
+    /// (mean 0, variance 1) and are left out wherever the voice is compared or anchors a model.
     struct Voice: Sendable {
         var frames: Double
         var sum: [Double]
         var sumOfSquares: [Double]
+        var known: Int
 
         func weighted(_ w: Double) -> Voice {
-            Voice(frames: w * frames, sum: sum.map { w * $0 }, sumOfSquares: sumOfSquares.map { w * $0 })
+            Voice(frames: w * frames, sum: sum.map { w * $0 }, sumOfSquares: sumOfSquares.map { w * $0 }, known: known)
         }
     }
 
@@ -291,15 +296,16 @@ public struct RoomDiarizer: Sendable {
     /// (x - mean) * scale, exactly on its sums.
     private func normalisedVoice(_ voice: VoiceStatistics, mean: [Double], scale: [Double]) -> Voice {
         let d = featureCount, first = options.firstFeature
-        precondition(voice.coefficients >= first + d, "enrolled voice has too few coefficients")
+        precondition(voice.coefficients > first, "enrolled voice has too few coefficients")
+        let known = min(d, voice.coefficients - first)
         let n = Double(voice.frames)
-        var s1 = [Double](repeating: 0, count: d), s2 = [Double](repeating: 0, count: d)
-        for i in 0..<d {
+        var s1 = [Double](repeating: 0, count: d), s2 = [Double](repeating: n, count: d)
+        for i in 0..<known {
             let a = voice.sum[first + i], q = voice.sumOfSquares[first + i], m = mean[i], k = scale[i]
             s1[i] = (a - n * m) * k
             s2[i] = (q - 2 * m * a + n * m * m) * k * k
         }
-        return Voice(frames: n, sum: s1, sumOfSquares: s2)
+        return Voice(frames: n, sum: s1, sumOfSquares: s2, known: known)
     }
 
     /// For each voice, its cluster (one-to-one; `clusters` >= voices; clusters without blocks fit nobody).
@@ -319,8 +325,8 @@ public struct RoomDiarizer: Sendable {
             return (0..<k).map { c in
                 guard n[c] > 0 else { return -1e12 }
                 let clusterModel = DiagonalGaussian(frames: n[c], sum: s1[c], sumOfSquares: s2[c])
-                return clusterModel.averageLogLikelihood(frames: v.frames, sum: v.sum, sumOfSquares: v.sumOfSquares)
-                    + voiceModel.averageLogLikelihood(frames: n[c], sum: s1[c], sumOfSquares: s2[c])
+                return clusterModel.averageLogLikelihood(frames: v.frames, sum: v.sum, sumOfSquares: v.sumOfSquares, dims: v.known)
+                    + voiceModel.averageLogLikelihood(frames: n[c], sum: s1[c], sumOfSquares: s2[c], dims: v.known)
             }
         }
         return BestAssignment.solve(scores)
@@ -652,8 +658,14 @@ public struct RoomDiarizer: Sendable {
                 }
             }
             for (c, v) in anchors where c < k {
+                // Features the voice does not know join as the cluster's own moments: they change nothing.
+                let own = n[c]
+                for i in v.known..<d where own > 0 {
+                    s1[c][i] += v.frames * s1[c][i] / own
+                    s2[c][i] += v.frames * s2[c][i] / own
+                }
                 n[c] += v.frames
-                for i in 0..<d { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
+                for i in 0..<v.known { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
             }
             let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, counts: counts, dims: d) }
             labels = decode(stats: stats, counts: counts, dims: d, models: models, penalty: options.switchPenalty)

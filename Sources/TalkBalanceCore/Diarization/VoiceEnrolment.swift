@@ -62,10 +62,11 @@ struct DiagonalGaussian: Sendable, Equatable {
         self.variance = variance
     }
 
-    func averageLogLikelihood(frames n: Double, sum: [Double], sumOfSquares: [Double]) -> Double {
+    /// Over the first `dims` features only (nil: all).
+    func averageLogLikelihood(frames n: Double, sum: [Double], sumOfSquares: [Double], dims: Int? = nil) -> Double {
         guard n > 0 else { return -.infinity }
         var total = 0.0
-        for i in 0..<mean.count {
+        for i in 0..<min(mean.count, dims ?? mean.count) {
             let m = mean[i], v = variance[i]
             total += log(2 * Double.pi * v) + (sumOfSquares[i] - 2 * m * sum[i] + n * m * m) / (n * v)
         }
