@@ -27,9 +27,10 @@ import Foundation
 ///
 /// Memory: one byte per pushed frame (the label) plus, per block of up to 0.2 s of speech, two 32-bit
 /// integers and 2 x D floats (D = features used, 12 by default): about 26 floats per 0.2 s of speech, so
-/// under 2 MB per hour of speech. `finish()` additionally needs, for the clustering, an embedding of 2 x D
-/// floats per window (one per 0.5 s of speech) and a distance matrix of at most `maxClusteredWindows`^2
-/// doubles (about 11.5 MB at 1200).
+/// under 2 MB per hour of speech. `finish()` normalises them in place and makes the window embeddings
+/// only when needed, so it adds the distance matrix of at most `maxClusteredWindows`^2 doubles (about
+/// 11.5 MB at 1200), the clustered embeddings, and per block a few numbers for the Viterbi pass
+/// (`tools/bench`: 1 h and 2 h of one channel peak at about 40 and 43 MB).
 ///
 /// Not handled in this version: overlapping speech (each speech frame gets exactly one person) and
 /// speakers who never get enough speech to form their own cluster.
@@ -106,6 +107,7 @@ public struct RoomDiarizer: Sendable {
     /// Per block: D sums, then D sums of squares.
     private var blockStats: [Float] = []
     private var open = false
+    private var finished = false
 
     public init(speakers: Int, framesPerSecond: Double, options: Options = Options()) {
         precondition(speakers >= 1 && speakers <= 100, "speakers must be 1...100")
@@ -121,6 +123,7 @@ public struct RoomDiarizer: Sendable {
 
     /// Adds one frame. `features` must have the same length on every call (at least `firstFeature + 1`).
     public mutating func push(features: UnsafeBufferPointer<Float>, speech: Bool) {
+        precondition(!finished, "push after finish")
         let frame = labels.count
         labels.append(speech ? 0 : -1)
         guard speech else { open = false; return }
@@ -154,7 +157,7 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// A label per pushed frame: -1 no speech, 0..<speakers in order of first appearance.
-    public func finish() -> [Int8] { finish(enrolled: []) }
+    public mutating func finish() -> [Int8] { finish(enrolled: []) }
 
     /// A label per pushed frame: -1 no speech; `enrolled[e]` gets label e; the people not enrolled get
     /// `enrolled.count`..<speakers in order of first appearance.
@@ -164,13 +167,20 @@ public struct RoomDiarizer: Sendable {
     /// uses the same coefficient range). Voices are matched to clusters one-to-one by the symmetric
     /// average log-likelihood of each voice's frames under the cluster's Gaussian and the cluster's frames
     /// under the voice's Gaussian; what else they do is `options.enrolmentUse`.
-    public func finish(enrolled: [VoiceStatistics]) -> [Int8] {
+    ///
+    /// Call once: the diarizer hands over its labels and normalises its statistics in place (no copy of
+    /// the session's state is made), so it takes no more frames afterwards.
+    public mutating func finish(enrolled: [VoiceStatistics]) -> [Int8] {
         precondition(enrolled.count <= speakers, "more enrolled voices than speakers")
+        precondition(!finished, "finish called twice")
+        finished = true
         var out = labels
+        labels = []
         let blocks = blockCount.count
         guard blocks > 0 else { return out }
         guard speakers > 1 else { return out }
-        let (stats, mean, scale) = normalisedStats()
+        let (mean, scale) = normaliseStats()
+        let stats = blockStats
         let voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
         let d = featureCount
         let blockLabels: [Int]
@@ -334,8 +344,9 @@ public struct RoomDiarizer: Sendable {
 
     // MARK: - Normalisation
 
-    /// Block sums after per-session mean and variance normalisation of each feature.
-    private func normalisedStats() -> (stats: [Float], mean: [Double], scale: [Double]) {
+    /// Normalises the block sums in place (per-session mean and variance of each feature); returns the
+    /// mean and the scale used.
+    private mutating func normaliseStats() -> (mean: [Double], scale: [Double]) {
         let d = featureCount
         var total = 0.0
         var mean = [Double](repeating: 0, count: d), square = [Double](repeating: 0, count: d)
@@ -352,17 +363,16 @@ public struct RoomDiarizer: Sendable {
             let variance = square[i] / total - mean[i] * mean[i]
             scale[i] = variance > 1e-9 ? 1 / variance.squareRoot() : 1
         }
-        var out = blockStats
         for b in 0..<blockCount.count {
             let n = Double(blockCount[b])
             for i in 0..<d {
                 let s1 = Double(blockStats[2 * d * b + i]), s2 = Double(blockStats[2 * d * b + d + i])
                 let m = mean[i], k = scale[i]
-                out[2 * d * b + i] = Float((s1 - n * m) * k)
-                out[2 * d * b + d + i] = Float((s2 - 2 * m * s1 + n * m * m) * k * k)
+                blockStats[2 * d * b + i] = Float((s1 - n * m) * k)
+                blockStats[2 * d * b + d + i] = Float((s2 - 2 * m * s1 + n * m * m) * k * k)
             }
         }
-        return (out, mean, scale)
+        return (mean, scale)
     }
 
     // MARK: - Windows, embeddings, clustering
@@ -415,13 +425,19 @@ public struct RoomDiarizer: Sendable {
     private func initialLabels(stats: [Float]) -> [Int] {
         if options.clustering == .glr { return glrLabels(stats: stats) }
         let ranges = windows()
-        var embeddings = ranges.map { embedding(stats: stats, range: $0) }
-        // Centre the embeddings (cosine distance is about directions from the session mean).
-        let dim = embeddings[0].count
+        // Centre the embeddings (cosine distance is about directions from the session mean). They are
+        // made when needed and never all held: memory stays at the clustered subset.
+        let dim = options.useDeviation ? 2 * featureCount : featureCount
         var centre = [Double](repeating: 0, count: dim)
-        for e in embeddings { for i in 0..<dim { centre[i] += e[i] / Double(embeddings.count) } }
-        for w in embeddings.indices { for i in 0..<dim { embeddings[w][i] -= centre[i] } }
-        let windowLabels = Self.clusterCosine(embeddings, clusters: speakers, maxItems: options.maxClusteredWindows)
+        for r in ranges {
+            let e = embedding(stats: stats, range: r)
+            for i in 0..<dim { centre[i] += e[i] / Double(ranges.count) }
+        }
+        let windowLabels = Self.clusterCosine(count: ranges.count, clusters: speakers, maxItems: options.maxClusteredWindows) { w in
+            var e = embedding(stats: stats, range: ranges[w])
+            for i in 0..<dim { e[i] -= centre[i] }
+            return e
+        }
         var labels = [Int](repeating: 0, count: blockCount.count)
         var bestDistance = [Int](repeating: Int.max, count: blockCount.count)
         for (w, r) in ranges.enumerated() {
@@ -437,23 +453,28 @@ public struct RoomDiarizer: Sendable {
     /// Average-linkage agglomerative clustering with cosine distance down to `clusters` clusters.
     /// Labels are 0..<clusters (every label used when there are at least that many items).
     static func clusterCosine(_ items: [[Double]], clusters: Int, maxItems: Int = 1200) -> [Int] {
-        let n = items.count
+        clusterCosine(count: items.count, clusters: clusters, maxItems: maxItems) { items[$0] }
+    }
+
+    /// As `clusterCosine(_:clusters:maxItems:)`, with item w made by `item(w)` when needed (at most
+    /// `maxItems` are held at once).
+    static func clusterCosine(count n: Int, clusters: Int, maxItems: Int = 1200, item: (Int) -> [Double]) -> [Int] {
         guard n > clusters else { return (0..<n).map { $0 } }
         func unit(_ v: [Double]) -> [Double] {
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 1e-12 ? v.map { $0 / norm } : v
         }
-        let units = items.map(unit)
         // Too many items: cluster an evenly spaced subset, then give every item its nearest centroid.
         let chosen: [Int] = n > maxItems ? (0..<maxItems).map { $0 * n / maxItems } : Array(0..<n)
-        let sub = chosen.map { units[$0] }
+        let sub = chosen.map { unit(item($0)) }
         let subLabels = averageLinkage(sub, clusters: clusters)
         guard n > maxItems else { return subLabels }
-        let dim = units[0].count
+        let dim = sub[0].count
         var centroids = [[Double]](repeating: [Double](repeating: 0, count: dim), count: clusters)
         for (k, item) in sub.enumerated() { for i in 0..<dim { centroids[subLabels[k]][i] += item[i] } }
         centroids = centroids.map(unit)
-        return units.map { u in
+        return (0..<n).map { w in
+            let u = unit(item(w))
             var best = 0, bestDot = -Double.infinity
             for c in 0..<clusters {
                 var dot = 0.0
