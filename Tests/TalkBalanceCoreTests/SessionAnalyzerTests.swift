@@ -61,46 +61,42 @@ private func analyze(_ samples: [Float], channels: Int = 2, rate: Int = TwoMicSi
     return a.finish()
 }
 
-/// One person on one microphone: a 180 Hz harmonic complex at 0.5-1.5 s that ends in a tail fading
-/// 40 dB over 0.3 s (a soft word end), over white noise about 27 dB under the voice; or, with
-/// `abrupt`, the same voice stopping at once at 1.5 s. Returns the analysed end of speech, seconds.
-private func endOfSpeech(softWordEdges: Bool, abrupt: Bool) throws -> Double {
+/// One person on one microphone: a 180 Hz harmonic complex at the level `gainDB(t)` gives (below -100 dB:
+/// silent), over white noise about 27 dB under the full voice; 3 s at 16 kHz, analysed as one channel.
+private func voiceOverNoise(softWordEdges: Bool, gainDB: (Double) -> Double) throws -> SessionResult {
     let rate = 16000, n = 3 * rate
     var seed: UInt64 = 0x9E37_79B9
     var samples = [Float](repeating: 0, count: n)
     for i in 0..<n {
         seed = seed &* 6364136223846793005 &+ 1442695040888963407
         let t = Double(i) / Double(rate)
-        var gainDB = -200.0
-        if t >= 0.5 && t < 1.5 { gainDB = 0 } else if !abrupt && t >= 1.5 && t < 1.8 { gainDB = -40 * (t - 1.5) / 0.3 }
+        let g = gainDB(t)
         var v = 0.0
-        if gainDB > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
-        samples[i] = Float(v * pow(10, gainDB / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
+        if g > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
+        samples[i] = Float(v * pow(10, g / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
     }
     let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEdges: softWordEdges)
     samples.withUnsafeBufferPointer { a.process(interleaved: $0) }
-    let r = a.finish()
+    return a.finish()
+}
+
+/// The voice at 0.5-1.5 s ending in a tail fading 40 dB over 0.3 s (a soft word end); or, with
+/// `abrupt`, stopping at once at 1.5 s. Returns the analysed end of speech, seconds.
+private func endOfSpeech(softWordEdges: Bool, abrupt: Bool) throws -> Double {
+    let r = try voiceOverNoise(softWordEdges: softWordEdges) { t in
+        if t >= 0.5 && t < 1.5 { return 0 }
+        return !abrupt && t >= 1.5 && t < 1.8 ? -40 * (t - 1.5) / 0.3 : -200
+    }
     return r.seconds(try #require(r.segments.last).endSample)
 }
 
 /// The same voice fading in 40 dB over 0.3 s (0.2-0.5 s, a soft word start) before 0.5-1.5 s at full
 /// level. Returns the analysed start of speech, seconds.
 private func startOfSpeech(softWordEdges: Bool) throws -> Double {
-    let rate = 16000, n = 3 * rate
-    var seed: UInt64 = 0x9E37_79B9
-    var samples = [Float](repeating: 0, count: n)
-    for i in 0..<n {
-        seed = seed &* 6364136223846793005 &+ 1442695040888963407
-        let t = Double(i) / Double(rate)
-        var gainDB = -200.0
-        if t >= 0.5 && t < 1.5 { gainDB = 0 } else if t >= 0.2 && t < 0.5 { gainDB = -40 * (0.5 - t) / 0.3 }
-        var v = 0.0
-        if gainDB > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
-        samples[i] = Float(v * pow(10, gainDB / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
+    let r = try voiceOverNoise(softWordEdges: softWordEdges) { t in
+        if t >= 0.5 && t < 1.5 { return 0 }
+        return t >= 0.2 && t < 0.5 ? -40 * (0.5 - t) / 0.3 : -200
     }
-    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEdges: softWordEdges)
-    samples.withUnsafeBufferPointer { a.process(interleaved: $0) }
-    let r = a.finish()
     return r.seconds(try #require(r.segments.first).startSample)
 }
 
