@@ -82,8 +82,10 @@ struct LiveRoomTests {
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Anna\"") })
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Ben\"") })
 
-        // Accuracy of the online labels. Measured (this seed, any period size): strict 17.4%, 0.25 s
-        // collar 9.4%, confusion 3.1%; the offline analysis of the same audio: 14.3% / 6.6% / 0.0%.
+        // Accuracy of the online labels. Measured (this seed, any period size; `tools/measure-live-room
+        // --seconds 60 2x831`): strict 20.9%, 0.25 s collar 13.5% (17.4% / 9.4% before the split test
+        // needed a distance of 1.0, which lowered pooled online DER on the other sets; docs/ACCURACY.md); the
+        // offline analysis of the same audio: 14.3% / 6.6% / 0.0%.
         // (Most of the strict error is the detector's: 10.7% missed speech, overlaps included.)
         let s = try Self.score(folder.path("live.json"), room: room, in: folder)
         #expect(s.der < 0.22, "strict DER \(s.der)")
