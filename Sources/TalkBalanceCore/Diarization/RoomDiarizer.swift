@@ -720,39 +720,43 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// Scores every block under every model (sum over the block's frames of log N(x | mean, variance),
-    /// exact from the sums) and returns the Viterbi labels.
+    /// exact from the sums; computed as the Viterbi pass reaches the block, never all held) and returns
+    /// the Viterbi labels.
     static func decode(stats: [Float], counts: [Int32], dims d: Int, models: [DiagonalGaussian], penalty: Double) -> [Int] {
-        let blocks = counts.count, k = models.count
         let logNorm = models.map { m in -0.5 * m.variance.reduce(0) { $0 + log(2 * Double.pi * $1) } }
-        var score = [Double](repeating: 0, count: blocks * k)
-        for b in 0..<blocks {
+        return viterbi(blocks: counts.count, states: models.count, penalty: penalty) { b, c in
             let frames = Double(counts[b])
-            for c in 0..<k {
-                var q = 0.0
-                for i in 0..<d {
-                    let a = Double(stats[2 * d * b + i]), s = Double(stats[2 * d * b + d + i])
-                    let m = models[c].mean[i]
-                    q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
-                }
-                score[b * k + c] = frames * logNorm[c] - 0.5 * q
+            var q = 0.0
+            for i in 0..<d {
+                let a = Double(stats[2 * d * b + i]), s = Double(stats[2 * d * b + d + i])
+                let m = models[c].mean[i]
+                q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
             }
+            return frames * logNorm[c] - 0.5 * q
         }
-        return viterbi(score: score, blocks: blocks, states: k, penalty: penalty)
     }
 
     static func viterbi(score: [Double], blocks: Int, states k: Int, penalty: Double) -> [Int] {
-        var back = [Int32](repeating: 0, count: blocks * k)
+        viterbi(blocks: blocks, states: k, penalty: penalty) { score[$0 * k + $1] }
+    }
+
+    /// Best state path: `score(block, state)` per block, `penalty` per change of state. Memory: one byte
+    /// per block and state for the way back.
+    static func viterbi(blocks: Int, states k: Int, penalty: Double, score: (Int, Int) -> Double) -> [Int] {
+        precondition(k >= 1 && k <= 255)
+        guard blocks > 0 else { return [] }
+        var back = [UInt8](repeating: 0, count: blocks * k)
         var previous = [Double](repeating: 0, count: k)
         var current = [Double](repeating: 0, count: k)
-        for c in 0..<k { previous[c] = score[c] }
+        for c in 0..<k { previous[c] = score(0, c) }
         if blocks > 1 {
             for b in 1..<blocks {
                 var best = 0
                 for c in 1..<k where previous[c] > previous[best] { best = c }
                 for c in 0..<k {
                     let stay = previous[c], move = previous[best] - penalty
-                    if stay >= move { current[c] = stay; back[b * k + c] = Int32(c) } else { current[c] = move; back[b * k + c] = Int32(best) }
-                    current[c] += score[b * k + c]
+                    if stay >= move { current[c] = stay; back[b * k + c] = UInt8(c) } else { current[c] = move; back[b * k + c] = UInt8(best) }
+                    current[c] += score(b, c)
                 }
                 swap(&previous, &current)
             }
