@@ -91,7 +91,7 @@ public struct OnlineRoomAssigner: Sendable {
         public var splitEveryBlocks = 5
         public var splitMinBlocks = 10
         /// Measured with `analyze --online` (pooled strict DER): 0.5 / 1.0 / 1.5 gave 34.0% / 29.3% /
-        /// 27.8% on the reverberant rooms' tuning seeds (`tools/evaluate --room`) and 34.3% / 30.8% /
+        /// 27.8% on the reverberant rooms' tuning seeds (`tools/evaluate --room --online`) and 34.3% / 30.8% /
         /// 35.2% on the live tuning seeds (`tools/measure-live-room 2x801 2x802 3x803 3x804`); at 0.5 a
         /// voice's own variation often started a new person.
         public var splitMinDistance = 1.0
