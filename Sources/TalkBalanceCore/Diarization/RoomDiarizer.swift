@@ -30,7 +30,7 @@ import Foundation
 /// under 2 MB per hour of speech. `finish()` normalises them in place and makes the window embeddings
 /// only when needed, so it adds the distance matrix of at most `maxClusteredWindows`^2 doubles (about
 /// 11.5 MB at 1200), the clustered embeddings, and per block a few numbers for the Viterbi pass
-/// (`tools/bench`: 1 h and 2 h of one channel peak at about 40 and 43 MB).
+/// (`tools/bench`: 1 h and 2 h of one channel peak at about 39 and 42 MB).
 ///
 /// Not handled in this version: overlapping speech (each speech frame gets exactly one person) and
 /// speakers who never get enough speech to form their own cluster.
