@@ -156,5 +156,40 @@ import Testing
         for _ in 0..<5 { one.speak(0, frames: 200); one.silence(frames: 40) }
         #expect(Self.run(one, speakers: 1).allSatisfy { $0 <= 0 })
     }
+    /// `retrain` replaces the people's models with ones built from the given labelling: told that the
+    /// first voice's speech is person 1 and the second's person 0 (the opposite of what the assigner
+    /// found), it labels the voices the other way round from then on.
+    @Test("retraining from another labelling takes over the models")
+    func retrainTakesOver() {
+        var stream = Stream(voices: 2, seed: 29)
+        for _ in 0..<4 { stream.speak(0, frames: 400); stream.silence(frames: 40); stream.speak(1, frames: 400); stream.silence(frames: 40) }
+        var assigner = OnlineRoomAssigner(speakers: 2)
+        var labels: [Int8] = []
+        for f in stream.frames {
+            assigner.push(features: f.features, speech: f.speech)
+            assigner.takeLabels { labels.append($0) }
+        }
+        let before = Self.agreement(labels, stream, 0..<labels.count, map: [0, 1])
+        #expect(before > 0.9, "the assigner itself found the voices: \(before)")
+        // Retrain with the voices swapped (pauses break the windows).
+        var features: [Float] = [], swapped: [Int8] = []
+        for f in stream.frames {
+            features += f.features
+            swapped.append(f.speech ? Int8(1 - f.truth) : -1)
+        }
+        assigner.retrain(features: features, featureCount: 13, labels: swapped)
+        var after: [Int8] = []
+        var next = stream
+        next.frames = []
+        next.silence(frames: 40)
+        for _ in 0..<2 { next.speak(0, frames: 400); next.silence(frames: 40); next.speak(1, frames: 400); next.silence(frames: 40) }
+        for f in next.frames {
+            assigner.push(features: f.features, speech: f.speech)
+            assigner.takeLabels { after.append($0) }
+        }
+        assigner.finish()
+        assigner.takeLabels { after.append($0) }
+        let flipped = Self.agreement(after, next, 0..<after.count, map: [1, 0])
+        #expect(flipped > 0.8, "after retraining, voice 0 is person 1: \(flipped)")
+    }
 }
-

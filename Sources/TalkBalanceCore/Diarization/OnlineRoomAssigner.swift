@@ -538,6 +538,56 @@ public struct OnlineRoomAssigner: Sendable {
     }
 
     private mutating func resetEvidence() { for k in evidence.indices { evidence[k] = 0 } }
+
+    /// Rebuilds the people's adaptive models from recent speech labelled by a better judge (the offline
+    /// clustering of the last minutes): `features` holds `labels.count` frames of `featureCount` values as
+    /// pushed; `labels[f]` is the person of frame f, or -1 where the speech breaks (a pause). Windows are
+    /// made as `push` makes them (blocks of `blockFrames`, up to `contextBlocks` of context within one
+    /// person's stretch). A person gets the new model only when it holds `minModelBlocks` windows;
+    /// enrolments stay as they are.
+    public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8]) {
+        let d = dimensions, first = options.firstFeature
+        var fresh = [Embeddings](repeating: Embeddings(size: embeddingSize), count: speakers)
+        var blk = Stats(dimensions: d), win = Stats(dimensions: d)
+        var ctx = [Stats](repeating: Stats(dimensions: d), count: max(1, options.contextBlocks))
+        var ctxNext = 0, ctxFilled = 0, owner = -1
+        var e = [Double](repeating: 0, count: embeddingSize)
+        func close() {
+            guard blk.n >= Double(options.minBlockFrames), owner >= 0 else { blk.clear(); return }
+            ctx[ctxNext] = blk
+            ctxNext = (ctxNext + 1) % ctx.count
+            ctxFilled = min(ctxFilled + 1, ctx.count)
+            win.clear()
+            var slot = ctxNext
+            for _ in 0..<ctxFilled {
+                slot = (slot - 1 + ctx.count) % ctx.count
+                win.n += ctx[slot].n
+                for i in 0..<d { win.s1[i] += ctx[slot].s1[i]; win.s2[i] += ctx[slot].s2[i] }
+            }
+            Self.embed(win, into: &e)
+            fresh[owner].add(e)
+            blk.clear()
+        }
+        for f in 0..<labels.count {
+            let l = Int(labels[f])
+            if l != owner {
+                close()
+                ctxFilled = 0
+                owner = l
+            }
+            guard l >= 0 && l < speakers else { continue }
+            blk.n += 1
+            for i in 0..<d { blk.add(Double(features[f * featureCount + first + i]), at: i) }
+            if Int(blk.n) >= options.blockFrames { close() }
+        }
+        close()
+        for k in 0..<speakers where people[k].active && fresh[k].count >= Double(options.minModelBlocks) {
+            var model = fresh[k]
+            let cap = Double(options.maxModelBlocks)
+            if model.count > cap { model.scale(cap / model.count) }
+            people[k].adaptive = model
+        }
+    }
     private func firstFree() -> Int? { people.firstIndex { !$0.active } }
     private func firstActive() -> Int { people.firstIndex { $0.active } ?? 0 }
 
