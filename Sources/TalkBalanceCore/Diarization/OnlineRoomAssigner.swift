@@ -309,6 +309,18 @@ public struct OnlineRoomAssigner: Sendable {
 
     // MARK: - Blocks
 
+    /// The judged window: the sum of the `filled` most recent blocks of the ring `context` (the newest
+    /// just before `next`).
+    static func sum(_ context: [Stats], next: Int, filled: Int, into window: inout Stats) {
+        window.clear()
+        var slot = next
+        for _ in 0..<filled {
+            slot = (slot - 1 + context.count) % context.count
+            window.n += context[slot].n
+            for i in 0..<window.s1.count { window.s1[i] += context[slot].s1[i]; window.s2[i] += context[slot].s2[i] }
+        }
+    }
+
     /// Mean and log standard deviation of each feature over `stats`.
     static func embed(_ stats: Stats, into e: inout [Double]) {
         let d = stats.s1.count
@@ -343,15 +355,7 @@ public struct OnlineRoomAssigner: Sendable {
         window.clear()
         window.n = block.n
         for i in 0..<dimensions { window.s1[i] = block.s1[i]; window.s2[i] = block.s2[i] }
-        if informative {
-            window.clear()
-            var slot = contextNext
-            for _ in 0..<contextFilled {
-                slot = (slot - 1 + context.count) % context.count
-                window.n += context[slot].n
-                for i in 0..<dimensions { window.s1[i] += context[slot].s1[i]; window.s2[i] += context[slot].s2[i] }
-            }
-        }
+        if informative { Self.sum(context, next: contextNext, filled: contextFilled, into: &window) }
         let n = window.n
         Self.embed(window, into: &embedding)
         if informative {
@@ -557,13 +561,7 @@ public struct OnlineRoomAssigner: Sendable {
             ctx[ctxNext] = blk
             ctxNext = (ctxNext + 1) % ctx.count
             ctxFilled = min(ctxFilled + 1, ctx.count)
-            win.clear()
-            var slot = ctxNext
-            for _ in 0..<ctxFilled {
-                slot = (slot - 1 + ctx.count) % ctx.count
-                win.n += ctx[slot].n
-                for i in 0..<d { win.s1[i] += ctx[slot].s1[i]; win.s2[i] += ctx[slot].s2[i] }
-            }
+            Self.sum(ctx, next: ctxNext, filled: ctxFilled, into: &win)
             Self.embed(win, into: &e)
             fresh[owner].add(e)
             blk.clear()
