@@ -545,11 +545,12 @@ public struct OnlineRoomAssigner: Sendable {
 
     /// Rebuilds the people's adaptive models from recent speech labelled by a better judge (the offline
     /// clustering of the last minutes): `features` holds `labels.count` frames of `featureCount` values as
-    /// pushed; `labels[f]` is the person of frame f, or -1 where the speech breaks (a pause). Windows are
+    /// pushed; `labels[f]` is the person of frame f, or -1 where the speech breaks (a pause); with
+    /// `frames` (each frame's index in the stream), a jump in the index breaks it too. Windows are
     /// made as `push` makes them (blocks of `blockFrames`, up to `contextBlocks` of context within one
     /// person's stretch). A person gets the new model only when it holds `minModelBlocks` windows;
     /// enrolments stay as they are.
-    public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8]) {
+    public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8], frames: [Int]? = nil) {
         let d = dimensions, first = options.firstFeature
         var fresh = [Embeddings](repeating: Embeddings(size: embeddingSize), count: speakers)
         var blk = Stats(dimensions: d), win = Stats(dimensions: d)
@@ -568,6 +569,11 @@ public struct OnlineRoomAssigner: Sendable {
         }
         for f in 0..<labels.count {
             let l = Int(labels[f])
+            if let frames, f > 0, frames[f] != frames[f - 1] + 1 {
+                close()
+                ctxFilled = 0
+                owner = -1
+            }
             if l != owner {
                 close()
                 ctxFilled = 0

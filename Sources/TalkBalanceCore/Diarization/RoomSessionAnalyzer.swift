@@ -272,17 +272,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         let map = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { common[i * speakers + $0] } })
         var labels = [Int8](repeating: -1, count: n)
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 { labels[k] = Int8(map[Int(offline[j])]) }
-        // A pause breaks the retraining windows as it broke the clustering's blocks.
-        var features = [Float](), retrainLabels = [Int8]()
-        features.reserveCapacity((n + 64) * coefficients)
-        for k in 0..<n {
-            if k > 0 && recentFrame[k] != recentFrame[k - 1] + 1 {
-                features.append(contentsOf: repeatElement(0, count: coefficients)); retrainLabels.append(-1)
-            }
-            features.append(contentsOf: recentFeatures[(k * coefficients)..<((k + 1) * coefficients)])
-            retrainLabels.append(labels[k])
-        }
-        assigner.retrain(features: features, featureCount: coefficients, labels: retrainLabels)
+        // A pause (a jump in the frame index) breaks the retraining windows as it broke the clustering's
+        // blocks. Frames past `n` have no online label yet and no offline one: they are left out.
+        assigner.retrain(features: recentFeatures, featureCount: coefficients, labels: labels, frames: recentFrame)
     }
 
     public func finish() -> SessionResult {
