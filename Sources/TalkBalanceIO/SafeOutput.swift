@@ -13,10 +13,17 @@ public struct OutputError: Error, Sendable, Equatable, CustomStringConvertible {
 /// in the same folder, and only `commit()` puts it in place, so a failure or an early exit never leaves
 /// a partial file. Refuses to replace an existing file unless `overwrite` is set.
 ///
+/// A path that already names a character device or a named pipe (`/dev/null`, `/dev/stdout`, a FIFO)
+/// is a stream, not a file: nothing is replaced, so no `overwrite` is needed, and `commit()` copies the
+/// finished temporary file into it. (Renaming over it would replace the device node itself.) Other
+/// kinds of special file are refused.
+///
 /// Owns its file descriptor; if it is dropped without `commit()`, the temporary file is removed.
 public final class SafeOutputFile {
     public let path: String
     private let overwrite: Bool
+    /// `path` is a character device or a named pipe: copied into at `commit()`, never replaced.
+    private let intoStream: Bool
     private let temporary: String
     private var fd: Int32 = -1
     private var committed = false
@@ -26,19 +33,34 @@ public final class SafeOutputFile {
         self.overwrite = overwrite
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw OutputError(kind: .cannotCreate, path: path, detail: "is a directory") }
-            if !overwrite { throw OutputError(kind: .exists, path: path, detail: "already exists; pass --force to replace it") }
+        var temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        var info = stat()
+        var stream = false
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: throw OutputError(kind: .cannotCreate, path: path, detail: "is a directory")
+            case S_IFCHR, S_IFIFO: stream = true
+            case S_IFREG:
+                if !overwrite { throw OutputError(kind: .exists, path: path, detail: "already exists; pass --force to replace it") }
+            default: throw OutputError(kind: .cannotCreate, path: path, detail: "is not a regular file, a device or a named pipe")
+            }
         }
+        intoStream = stream
+        var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw OutputError(kind: .cannotCreate, path: path, detail: "cannot be created: folder \(folder) does not exist")
+        }
+        if stream {
+            // The pieces wait in a private temporary file of the system's (the device's folder, /dev,
+            // is no place for it), so a failure before commit() writes nothing into the stream.
+            let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            temporary = base + "/.talkbalance-output.\(getpid()).\(UInt32.random(in: 0..<UInt32.max)).tmp"
         }
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             throw OutputError(kind: .cannotCreate, path: path, detail: "cannot be created (\(String(cString: strerror(errno))))")
         }
+        self.temporary = temporary
     }
 
     deinit {
@@ -74,7 +96,10 @@ public final class SafeOutputFile {
         close(fd)
         fd = -1
         if failure == nil {
-            if overwrite {
+            if intoStream {
+                failure = copyIntoStream()
+                unlink(temporary)
+            } else if overwrite {
                 if rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
             } else if link(temporary, path) != 0 {
                 // link() fails if the name appeared meanwhile: never replaces a file by accident.
@@ -82,8 +107,30 @@ public final class SafeOutputFile {
             }
         }
         if let failure { throw OutputError(kind: .writeFailed, path: path, detail: "could not be written (\(failure))") }
-        if !overwrite { unlink(temporary) }
+        if !overwrite && !intoStream { unlink(temporary) }
         committed = true
+    }
+
+    /// Copies the finished temporary file into the device or pipe at `path`; the reason on failure.
+    private func copyIntoStream() -> String? {
+        let source = open(temporary, O_RDONLY)
+        guard source >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(source) }
+        let target = open(path, O_WRONLY)
+        guard target >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(target) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return String(cString: strerror(errno)) }
+            if n == 0 { return nil }
+            var offset = 0
+            while offset < n {
+                let m = buffer.withUnsafeBytes { Foundation.write(target, $0.baseAddress! + offset, n - offset) }
+                if m < 0 { if errno == EINTR { continue }; return String(cString: strerror(errno)) }
+                offset += m
+            }
+        }
     }
 }
 

@@ -109,4 +109,69 @@ struct SafeOutputTests {
         #expect(try folder.entries() == ["plain.txt", "sub"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("sub")) == [])
     }
+
+    private func isCharacterDevice(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFCHR
+    }
+
+    @Test("/dev/null is written into, not replaced, and needs no --force")
+    func devNullStaysADevice() throws {
+        #expect(isCharacterDevice("/dev/null"))
+        // Without overwrite: the old behaviour refused ("already exists"), which cannot harm the machine.
+        try SafeOutput.write(Data("{}\n".utf8), to: "/dev/null", overwrite: false)
+        #expect(isCharacterDevice("/dev/null"))
+    }
+
+    @Test("a named pipe gets the whole output at commit and stays a pipe; no temporary file is left", arguments: [false, true])
+    func namedPipe(overwrite: Bool) throws {
+        let folder = try TempFolder()
+        let fifo = folder.path("out.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let data = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        final class Box: @unchecked Sendable { var bytes = Data() }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let fd = open(fifo, O_RDONLY)
+            if fd >= 0 {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                    if n <= 0 { break }
+                    box.bytes.append(contentsOf: buffer[0..<n])
+                }
+                close(fd)
+            }
+            done.signal()
+        }
+        reader.start()
+        let file = try SafeOutputFile(path: fifo, overwrite: overwrite)
+        try file.write(data.prefix(1000))
+        try file.write(data.dropFirst(1000))
+        try file.commit()
+        #expect(done.wait(timeout: .now() + 20) == .success, "the reader did not see the end of the output")
+        #expect(box.bytes == data)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(try folder.entries() == ["out.fifo"])
+    }
+
+    @Test("a special file that is no device or pipe (a socket) is refused in one sentence")
+    func socketRefused() throws {
+        let folder = try TempFolder()
+        let path = folder.path("s.sock")
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        #expect(bound == 0)
+        let error = outputError { try SafeOutput.write(Data("x".utf8), to: path, overwrite: true) }
+        #expect(error?.kind == .cannotCreate)
+        #expect(error?.description == "\(path): is not a regular file, a device or a named pipe")
+    }
 }
