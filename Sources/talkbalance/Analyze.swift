@@ -14,6 +14,8 @@ struct ThresholdOptions: ParsableArguments {
     var voicedShare: Double = AnalysisConfig().minVoicedShare
     @Option(name: .customLong("bridge-pause"), help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
     var bridgePause: Double = AnalysisConfig().bridgePauseSeconds
+    @Option(name: .customLong("vad-hangover"), help: "Speech goes on this long after its last active frame, seconds (up to --bridge-pause; one microphone per person only).")
+    var hangover: Double = AnalysisConfig().hangoverSeconds
     @Option(name: .customLong("vad-onset-db"), help: "Speech starts this far above the channel's noise floor, dB.")
     var onsetDB: Double = AnalysisConfig().onsetAboveNoiseDB
     @Option(name: .customLong("vad-hold-db"), help: "Speech continues while this far above the noise floor, dB.")
@@ -44,6 +46,7 @@ struct ThresholdOptions: ParsableArguments {
         c.minSpeechSeconds = minSpeech
         c.minVoicedShare = voicedShare
         c.bridgePauseSeconds = bridgePause
+        c.hangoverSeconds = hangover
         c.onsetAboveNoiseDB = onsetDB
         c.holdAboveNoiseDB = holdDB
         c.absoluteFloorDB = floorDB

@@ -256,3 +256,27 @@ struct SoftWordEdgeTests {
         #expect(run(raw, voiced: voiced, edge: edge, share: 0.3) == raw)
     }
 }
+
+@Suite("hangover in the smoother")
+struct ActivitySmootherHangoverTests {
+    private func run(_ raw: [Bool], hangover: Int) -> [Bool] {
+        var s = ActivitySmoother(bridgeFrames: 30, minSpeechFrames: 15, hangoverFrames: hangover)
+        var out: [Bool] = []
+        for r in raw { if let d = s.push(r) { out.append(d) } }
+        return out + s.finish()
+    }
+
+    @Test("a kept stretch goes on for the hangover; a stretch too short stays dropped (the hangover is no speech)")
+    func extendsKeptStretchesOnly() {
+        let raw = pattern([(false, 10), (true, 20), (false, 60), (true, 12), (false, 60)])
+        let plain = run(raw, hangover: 0), held = run(raw, hangover: 4)
+        #expect(plain == pattern([(false, 10), (true, 20), (false, 132)]))
+        #expect(held == pattern([(false, 10), (true, 24), (false, 128)]))
+    }
+
+    @Test("the hangover at the end of the stream stops at its last frame")
+    func endOfStream() {
+        let raw = pattern([(false, 5), (true, 20), (false, 2)])
+        #expect(run(raw, hangover: 4) == pattern([(false, 5), (true, 22)]))
+    }
+}

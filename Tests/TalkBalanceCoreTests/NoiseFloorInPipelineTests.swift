@@ -42,7 +42,8 @@ import TalkBalanceCore
         for (k, s) in result.segments.enumerated() {
             let start = Double(s.startSample) / 16000, end = Double(s.endSample) / 16000
             let expected = 0.5 + Double(k)
-            #expect(abs(start - expected) < 0.06 && abs(end - (expected + 0.4)) < 0.06, "burst \(k): \(start)-\(end)")
+            let expectedEnd = expected + 0.4 + AnalysisConfig().hangoverSeconds
+            #expect(abs(start - expected) < 0.06 && abs(end - expectedEnd) < 0.06, "burst \(k): \(start)-\(end)")
         }
     }
 }

@@ -63,7 +63,7 @@ private func analyze(_ samples: [Float], channels: Int = 2, rate: Int = TwoMicSi
 
 /// One person on one microphone: a 180 Hz harmonic complex at the level `gainDB(t)` gives (below -100 dB:
 /// silent), over white noise about 27 dB under the full voice; 3 s at 16 kHz, analysed as one channel.
-private func voiceOverNoise(softWordEdges: Bool, gainDB: (Double) -> Double) throws -> SessionResult {
+private func voiceOverNoise(softWordEdges: Bool, hangoverSeconds: Double = 0, gainDB: (Double) -> Double) throws -> SessionResult {
     let rate = 16000, n = 3 * rate
     var seed: UInt64 = 0x9E37_79B9
     var samples = [Float](repeating: 0, count: n)
@@ -75,15 +75,18 @@ private func voiceOverNoise(softWordEdges: Bool, gainDB: (Double) -> Double) thr
         if g > -100 { for h in 1...12 { v += 0.05 * sin(2 * .pi * 180 * Double(h) * t + Double(h) * 0.9) } }
         samples[i] = Float(v * pow(10, g / 20)) + (Float(seed >> 40) / Float(1 << 24) - 0.5) * 0.02
     }
-    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), softWordEdges: softWordEdges)
+    var config = AnalysisConfig()
+    config.hangoverSeconds = hangoverSeconds
+    let a = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: softWordEdges)
     samples.withUnsafeBufferPointer { a.process(interleaved: $0) }
     return a.finish()
 }
 
 /// The voice at 0.5-1.5 s ending in a tail fading 40 dB over 0.3 s (a soft word end); or, with
-/// `abrupt`, stopping at once at 1.5 s. Returns the analysed end of speech, seconds.
-private func endOfSpeech(softWordEdges: Bool, abrupt: Bool) throws -> Double {
-    let r = try voiceOverNoise(softWordEdges: softWordEdges) { t in
+/// `abrupt`, stopping at once at 1.5 s. Returns the analysed end of speech, seconds (no hangover
+/// unless given, so the soft ends are measured alone).
+private func endOfSpeech(softWordEdges: Bool, abrupt: Bool, hangoverSeconds: Double = 0) throws -> Double {
+    let r = try voiceOverNoise(softWordEdges: softWordEdges, hangoverSeconds: hangoverSeconds) { t in
         if t >= 0.5 && t < 1.5 { return 0 }
         return !abrupt && t >= 1.5 && t < 1.8 ? -40 * (t - 1.5) / 0.3 : -200
     }
@@ -132,6 +135,22 @@ struct SoftWordEndTests {
     }
 }
 
+@Suite("hangover")
+struct HangoverTests {
+    @Test("speech goes on for the hangover after a voice stops at once, with one microphone per person only")
+    func abruptEndWithHangover() throws {
+        let none = try endOfSpeech(softWordEdges: true, abrupt: true, hangoverSeconds: 0)
+        let hangover = AnalysisConfig().hangoverSeconds
+        #expect(hangover > 0)
+        let with = try endOfSpeech(softWordEdges: true, abrupt: true, hangoverSeconds: hangover)
+        #expect(abs(with - none - hangover) <= 0.0051, "end \(with) with the hangover, \(none) without")
+        // The room pipeline's voice activity (no soft word edges) takes no hangover.
+        let room = try endOfSpeech(softWordEdges: false, abrupt: true, hangoverSeconds: hangover)
+        let roomNone = try endOfSpeech(softWordEdges: false, abrupt: true, hangoverSeconds: 0)
+        #expect(room == roomNone)
+    }
+}
+
 @Suite struct SessionAnalyzerTests {
     @Test func eachChannelGetsItsOwnBurstAndNoneOfTheOther() throws {
         let r = try analyze(TwoMicSignal.interleaved, blockFrames: 1000)
@@ -144,7 +163,7 @@ struct SoftWordEndTests {
             #expect(own.count == 1, "channel \(c): \(secs)")
             if let first = secs.first, let last = secs.last {
                 #expect(abs(first.0 - burst.start) <= 0.1, "channel \(c) starts at \(first.0)")
-                #expect(abs(last.1 - burst.end) <= 0.1, "channel \(c) ends at \(last.1)")
+                #expect(abs(last.1 - burst.end - AnalysisConfig().hangoverSeconds) <= 0.1, "channel \(c) ends at \(last.1)")
             }
             // Nothing during the other person's burst.
             let other = TwoMicSignal.bursts[1 - c]
