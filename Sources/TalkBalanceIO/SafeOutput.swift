@@ -136,6 +136,15 @@ public final class SafeOutputFile {
 
 /// Writes a whole output file at once, with the guarantees of `SafeOutputFile`.
 public enum SafeOutput {
+    /// Whether writing to `path` would replace something: it exists and is not a character device or a
+    /// named pipe (which are written into). For refusing early, before any work, without --force.
+    public static func wouldReplace(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let kind = info.st_mode & S_IFMT
+        return kind != S_IFCHR && kind != S_IFIFO
+    }
+
     public static func write(_ data: Data, to path: String, overwrite: Bool) throws(OutputError) {
         let file = try SafeOutputFile(path: path, overwrite: overwrite)
         try file.write(data)

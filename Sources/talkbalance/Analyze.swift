@@ -89,6 +89,10 @@ struct Analyze: ParsableCommand {
     @Flag(help: "With one microphone for the room: decide who speaks block by block as `live --speakers N` does (online, 0.2 s blocks), instead of the offline two-pass analysis. For checking the live meter's accuracy on a recording.")
     var online = false
 
+    /// Developer option for measuring the live room pipeline's accounting delay (docs/ACCURACY.md); hidden.
+    @Option(name: .customLong("online-revision"), help: ArgumentHelp("With --online: seconds a label waits, revised by the re-clusterings, before it is accounted (default 21; 0: accounted as decided online).", visibility: .hidden))
+    var onlineRevision: Double?
+
     @Option(name: .customLong("enrol-keys"), help: ArgumentHelp("With --online: enrolment keys as the live meter's digits, PERSON@SECONDS,... (e.g. 2@3.5,1@12): at that moment of the recording, the voice speaking is person PERSON (1-N).", valueName: "keys"))
     var enrolKeys: String?
 
@@ -133,6 +137,8 @@ struct Analyze: ParsableCommand {
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
+        if onlineRevision != nil && !online { throw ValidationError("--online-revision needs --online (and --speakers)") }
+        if let onlineRevision, !(onlineRevision >= 0 && onlineRevision <= 300) { throw ValidationError("--online-revision must be between 0 and 300 seconds") }
         if online && !enroll.isEmpty { throw ValidationError("--enroll works with the offline analysis; with --online, simulate the live keys with --enrol-keys") }
     }
 
@@ -156,7 +162,9 @@ struct Analyze: ParsableCommand {
         let analyzer: RoomSessionAnalyzer
         do {
             analyzer = try RoomSessionAnalyzer(format: reader.format, speakers: speakers, config: thresholds.config,
-                                               labels: names.map(parsedNames))
+                                               labels: names.map(parsedNames),
+                                               revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
+                                                   ?? RoomSessionAnalyzer.defaultRevisionDelayFrames)
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }
@@ -189,7 +197,7 @@ struct Analyze: ParsableCommand {
             fail("\(file): \(error)", code: Exit.ioError)
         }
         var result = analyzer.finish()
-        result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (analyze --online), block by block as in a live session"
+        result.note = (result.note ?? "").replacingOccurrences(of: "decided online (live)", with: "decided online (analyze --online, as in a live session)")
         return result
     }
 
@@ -198,7 +206,7 @@ struct Analyze: ParsableCommand {
         do { reader = try SoundFileReader(path: file) } catch {
             fail(error.description, code: error.kind == .missing || error.kind == .readFailed ? Exit.noInput : Exit.dataError)
         }
-        if let output, !force, FileManager.default.fileExists(atPath: output) {
+        if let output, !force, SafeOutput.wouldReplace(output) {
             fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
         if spatial != nil && speakers == nil {

@@ -18,7 +18,8 @@ struct Live: ParsableCommand {
         One microphone for the room: give more people than channels (e.g. --channels 1 --speakers 3, or \
         --channels 1 --names Carla,Anna,Ben). The channels are mixed to mono and who speaks is decided \
         from the voices, block by block (labels S1, S2, ... in order of first appearance, or --names in \
-        that order). Keys then: 1-N = the person speaking now (or just before, or next) is person N: \
+        that order). Who speaks now shows at once; talk time, shares, turns and the JSON lines follow \
+        21 s behind, after the periodic re-clustering of the last minutes has revised each label. Keys then: 1-N = the person speaking now (or just before, or next) is person N: \
         their voice is enrolled, so labels are named from the start and do not swap (press it once for \
         each person early in the session); s = next Imago sender, 0 = nobody sends, m = bookmark, \
         q = quit. Enrolments are marks in the report. With --record, the final --report re-runs the \
@@ -74,7 +75,7 @@ struct Live: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        for path in [record, report].compactMap({ $0 }) where !force && FileManager.default.fileExists(atPath: path) {
+        for path in [record, report].compactMap({ $0 }) where !force && (path == record ? FileManager.default.fileExists(atPath: path) : SafeOutput.wouldReplace(path)) {
             fail("\(path): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
         var configText: String? = nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TalkBalanceCore
+import TalkBalanceIO
 import TalkBalanceReport
 
 struct Report: ParsableCommand {
@@ -28,7 +29,7 @@ struct Report: ParsableCommand {
         do { decoded = try ReportDecoding.result(fromJSON: data) } catch {
             fail("\(session): \(error.description)", code: Exit.dataError)
         }
-        if let output, !force, FileManager.default.fileExists(atPath: output) {
+        if let output, !force, SafeOutput.wouldReplace(output) {
             fail("\(output): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
         let audioFile = audio ?? decoded.file

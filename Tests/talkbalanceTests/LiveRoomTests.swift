@@ -82,17 +82,18 @@ struct LiveRoomTests {
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Anna\"") })
         #expect(lines.contains { $0.contains("\"type\": \"turn\"") && $0.contains("\"Ben\"") })
 
-        // Accuracy of the online labels. Measured (this seed, any period size; `tools/measure-live-room
-        // --seconds 60 2x831`): strict 20.9%, 0.25 s collar 13.5% (17.4% / 9.4% before the split test
-        // needed a distance of 1.0, which lowered pooled online DER on the other sets; docs/ACCURACY.md); the
-        // offline analysis of the same audio: 14.3% / 6.6% / 0.0%.
-        // (Most of the strict error is the detector's: 10.7% missed speech, overlaps included.)
+        // Accuracy of what the live session accounts: the online labels, each revised by the periodic
+        // re-clusterings during the 21 s it waits. Measured (this seed, any period size;
+        // `tools/measure-live-room --seconds 60 2x831`): strict 15.0%, 0.25 s collar 7.0%; the labels as
+        // decided online (`--revision 0`) 20.9% / 13.5%; the offline analysis of the same audio: 14.3% /
+        // 6.6%. (Most of the strict error is the detector's: 10.7% missed speech, overlaps included.)
         let s = try Self.score(folder.path("live.json"), room: room, in: folder)
-        #expect(s.der < 0.22, "strict DER \(s.der)")
-        #expect(s.der025 < 0.14, "DER with 0.25 s collar \(s.der025)")
-        #expect(s.confusion < 0.08, "confusion \(s.confusion)")
+        #expect(s.der < 0.18, "strict DER \(s.der)")
+        #expect(s.der025 < 0.10, "DER with 0.25 s collar \(s.der025)")
+        #expect(s.confusion < 0.05, "confusion \(s.confusion)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("live.json")))) as? [String: Any])
         #expect((report["note"] as? String ?? "").contains("online"))
+        #expect((report["note"] as? String ?? "").contains("revised within 21 s"))
         #expect((report["speakers"] as? [[String: Any]])?.compactMap { $0["label"] as? String } == ["Anna", "Ben"])
 
         // Stable labels: no more speaker changes than the truth has, plus two a minute.

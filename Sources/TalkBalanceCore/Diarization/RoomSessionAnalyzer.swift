@@ -7,20 +7,26 @@ import TalkBalanceDSP
 /// Per block: the channels are averaged to mono; the mono signal goes through the usual pipeline as the
 /// voice activity detector (`SessionAnalyzer` on one channel) and through `MelCepstrum` (10 ms frames,
 /// window centred on the hop, as `RoomAnalysis`); frame by frame, features and the detector's decision
-/// go to `OnlineRoomAssigner`, and its labels to the same `ConversationAnalyzer` as one-mic-per-person
-/// sessions. So the meter, the JSON lines and the report work unchanged.
+/// go to `OnlineRoomAssigner`, and its labels (after the revision delay, below) to the same
+/// `ConversationAnalyzer` as one-mic-per-person sessions. So the meter, the JSON lines and the report
+/// work unchanged.
 ///
 /// Every 10 s of audio, the last 5 minutes of speech are clustered again as the offline analysis does
 /// (`RoomDiarizer`), its voices are matched to the online labels by the most shared frames, and the
-/// assigner's models are retrained on that labelling (`OnlineRoomAssigner.retrain`): labels already
-/// given stay, the next ones come from better models. It runs at fixed frame counts, so the result does
+/// assigner's models are retrained on that labelling (`OnlineRoomAssigner.retrain`), and the labels
+/// still waiting to be accounted take it. It runs at fixed frame counts, so the result does
 /// not depend on block sizes. It costs about 10 ms each time (`analyze --online` on 20 minutes of one
 /// channel: 3.0 s instead of 1.8 s, peak memory 32 MB instead of 27 MB).
 ///
-/// Latency of a label: the detector's (framing look-ahead plus activity smoothing) plus at most one
-/// assigner block (0.2 s of speech): `decisionLatencySamples`. Memory is constant in the session length
-/// (the re-clustering keeps at most 5 minutes of speech features) apart from what the
-/// conversation analysis keeps (segments, turns, events).
+/// Two kinds of label. Who speaks *now* (the meter's speaking marks) is the online label, decided with the
+/// detector's latency (framing look-ahead plus activity smoothing) plus at most one assigner block (0.2 s
+/// of speech). What is *accounted* (talk time, shares, turns, segments, the JSON lines and the report)
+/// waits `revisionDelayFrames` (21 s by default) before it goes to the conversation analysis, so that
+/// every periodic re-clustering in that time revises it: frames get the re-clustering's person, mapped
+/// onto the online labels. `decisionLatencySamples` includes that delay; `onlineLatencySamples` does
+/// not. Memory is constant in the session length (the re-clustering keeps at most 5 minutes of speech
+/// features, the waiting labels one byte per frame) apart from what the conversation analysis keeps
+/// (segments, turns, events).
 public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public let format: StreamFormat
     public let config: AnalysisConfig
@@ -49,6 +55,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var active: [Bool]
     private var lastSpoke: [Int]
     private var labelledFrames = 0
+    /// Online labels of frames `committedFrames..<labelledFrames`, waiting to be accounted
+    /// (`pendingLabels[pendingHead...]`).
+    private var pendingLabels: [Int8] = []
+    private var pendingHead = 0
+    private var committedFrames = 0
+    /// Frames a label waits, after it is decided online, before it is accounted.
+    public let revisionDelayFrames: Int
     // The last minutes of speech frames (features, frame index, online label) for the periodic offline
     // re-clustering that retrains the online models (`refresh`).
     private var recentFeatures: [Float] = []
@@ -64,6 +77,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// enrolment keys 25.9% -> 20.6%; seeds 811-824 25.6% -> 23.7% (keys 25.0% -> 22.1%).
     static let refreshSpeechFrames = 30000
     static let refreshEveryFrames = 1000
+    /// Default accounting delay (21 s): two refresh periods plus room for the assigner's block, so every
+    /// label is revised at least twice when refreshes run. Measured, pooled strict DER of what is
+    /// accounted, delay 0 / 11 / 21 / 31 s: reverberant rooms' tuning seeds (`tools/evaluate --room
+    /// --online`) 28.3 / 21.1 / 18.8 / 17.1%; live tuning seeds (`tools/measure-live-room --revision S
+    /// 2x801 2x802 3x803 3x804`) 25.3 / 18.0 / 15.8 / 14.6%, with enrolment keys 20.6 / 13.2 / 10.4 /
+    /// 11.0%. A meter of the last 5 minutes can lag 21 s; the speaking marks do not.
+    public static let defaultRevisionDelayFrames = 2100
     private var finished: SessionResult? = nil
 
     public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -84,8 +104,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///   - speakers: people in the room, 1...8.
     ///   - labels: names by person index; default S1, S2, ... People get indices in order of first
     ///     appearance unless enrolled with `mark(.enrol, person:)`.
+    ///   - revisionDelayFrames: how long (10 ms frames) a label waits to be accounted, revised by the
+    ///     re-clusterings meanwhile; 0 accounts the online labels as they are decided.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
-                options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options()) throws(SetupError) {
+                options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
+                revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames) throws(SetupError) {
+        precondition(revisionDelayFrames >= 0)
+        self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
         let names = labels ?? (1...speakers).map { "S\($0)" }
         guard names.count == speakers else { throw .labelCount(expected: speakers, got: names.count) }
@@ -117,10 +142,15 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }
 
     public var samplesProcessed: Int { samplesFed }
-    /// Frames whose person is decided (fed to the conversation analysis).
+    /// Frames whose person is decided online.
     public var framesLabelled: Int { labelledFrames }
-    /// Latency of a label decision in samples: the detector's plus one full assigner block.
-    public var decisionLatencySamples: Int { vad.decisionLatencySamples + assigner.options.blockFrames * geometry.hopLength }
+    /// Frames accounted (fed to the conversation analysis).
+    public var framesAccounted: Int { committedFrames }
+    /// Latency of an online label in samples: the detector's plus one full assigner block.
+    public var onlineLatencySamples: Int { vad.decisionLatencySamples + assigner.options.blockFrames * geometry.hopLength }
+    /// Latency of what is accounted (talk time, turns, events) in samples: the online latency plus the
+    /// revision delay.
+    public var decisionLatencySamples: Int { onlineLatencySamples + revisionDelayFrames * geometry.hopLength }
     /// The assigner's state (for tests).
     public var assignerState: OnlineRoomAssigner { assigner }
 
@@ -225,7 +255,6 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     private func pushLabels() {
         assigner.takeLabels { label in
-            for s in 0..<speakers { active[s] = Int(label) == s }
             if label >= 0 { lastSpoke[Int(label)] = labelledFrames }
             if label >= 0 {
                 while recentLabelled < recentFrame.count && recentFrame[recentLabelled] < labelledFrames { recentLabelled += 1 }
@@ -234,8 +263,24 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                     recentLabelled += 1
                 }
             }
-            active.withUnsafeBufferPointer { conversation.push($0) }
+            pendingLabels.append(label)
             labelledFrames += 1
+        }
+        account(keeping: revisionDelayFrames)
+    }
+
+    /// Feeds the conversation analysis the waiting labels until at most `keeping` wait.
+    private func account(keeping: Int) {
+        while pendingLabels.count - pendingHead > keeping {
+            let label = pendingLabels[pendingHead]
+            pendingHead += 1
+            for s in 0..<speakers { active[s] = Int(label) == s }
+            active.withUnsafeBufferPointer { conversation.push($0) }
+            committedFrames += 1
+        }
+        if pendingHead >= 4096 {
+            pendingLabels.removeFirst(pendingHead)
+            pendingHead = 0
         }
     }
 
@@ -275,6 +320,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // A pause (a jump in the frame index) breaks the retraining windows as it broke the clustering's
         // blocks. Frames past `n` have no online label yet and no offline one: they are left out.
         assigner.retrain(features: recentFeatures, featureCount: coefficients, labels: labels, frames: recentFrame)
+        // Labels not yet accounted take the re-clustering's person.
+        for k in 0..<n where labels[k] >= 0 && recentFrame[k] >= committedFrames && recentFrame[k] < labelledFrames {
+            pendingLabels[pendingHead + recentFrame[k] - committedFrames] = labels[k]
+        }
     }
 
     public func finish() -> SessionResult {
@@ -283,6 +332,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         drainDecisions()
         assigner.finish()
         pushLabels()
+        // A last re-clustering revises what still waits, then everything is accounted.
+        if revisionDelayFrames > 0 { refresh() }
+        account(keeping: 0)
         conversation.finish()
         let end = speech.durationSamples
         var segments = conversation.segments.map { seg -> SpeechSegment in
@@ -296,7 +348,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    events: conversation.events, balance: conversation.balance, marks: marks,
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block"
+        result.note = revisionDelayFrames > 0
+            ? "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block, each label revised within \(String(format: "%.0f", Double(revisionDelayFrames * geometry.hopLength) / Double(format.sampleRate))) s by re-clustering the last minutes of speech"
+            : "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block"
         result.overlapNotMeasured = SessionResult.oneVoiceAtATime
         finished = result
         return result

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TalkBalanceCore
+import TalkBalanceEval
+
+/// The live room pipeline's two kinds of label: who speaks now (online, at once) and what is accounted
+/// (the same labels after `revisionDelayFrames`, revised by the periodic re-clusterings meanwhile).
+@Suite("live room labels: speaking now at once, accounted after the revision delay")
+struct RoomSessionRevisionTests {
+    private struct Run {
+        var result: SessionResult
+        /// Per fed chunk: (frames labelled online, frames accounted, speaking-now marks).
+        var trace: [(labelled: Int, accounted: Int, now: [Bool])]
+    }
+
+    private func run(_ audio: MonoAudio, delay: Int) throws -> Run {
+        let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
+                                               revisionDelayFrames: delay)
+        var trace: [(Int, Int, [Bool])] = []
+        var start = 0
+        while start < audio.samples.count {
+            let end = min(audio.samples.count, start + 4000)
+            audio.samples[start..<end].withUnsafeBufferPointer { analyzer.process(interleaved: $0) }
+            trace.append((analyzer.framesLabelled, analyzer.framesAccounted, analyzer.liveState().people.map(\.speakingNow)))
+            start = end
+        }
+        return Run(result: analyzer.finish(), trace: trace)
+    }
+
+    @Test("accounting waits the delay, speaking marks do not; revised labels are more accurate on this conversation")
+    func revision() throws {
+        let c = try generatedConversation(speakers: 2, seed: 1401, duration: 60)
+        let audio = try MonoAudio.load(path: c.audio)
+        let delay = RoomSessionAnalyzer.defaultRevisionDelayFrames
+        let revised = try run(audio, delay: delay)
+        let online = try run(audio, delay: 0)
+
+        // Without a delay everything labelled is accounted at once; with it, exactly `delay` frames wait.
+        for t in online.trace { #expect(t.accounted == t.labelled) }
+        for t in revised.trace { #expect(t.accounted == max(0, t.labelled - delay), "\(t.labelled) labelled, \(t.accounted) accounted") }
+        // The speaking marks are the online labels: the same with and without the delay, chunk by chunk.
+        #expect(revised.trace.map(\.now) == online.trace.map(\.now))
+        #expect(revised.trace.contains { $0.now.contains(true) })
+
+        // Everything is accounted at the end, and the report says the labels were revised.
+        #expect(revised.result.durationSamples == online.result.durationSamples)
+        #expect(revised.result.note?.contains("revised within 21 s") == true)
+        #expect(online.result.note?.contains("revised") == false)
+        let reference = try c.reference
+        let a = Scoring.diarization(reference: reference, hypothesis: labeledSegments(revised.result))
+        let b = Scoring.diarization(reference: reference, hypothesis: labeledSegments(online.result))
+        // Same speech (the detector is the same); the revision changes only who.
+        #expect(abs(a.missed - b.missed) < 0.05 && abs(a.falseAlarm - b.falseAlarm) < 0.05, "\(a) vs \(b)")
+        #expect(a.confusion < b.confusion, "confusion revised \(a.confusion) s, online \(b.confusion) s")
+    }
+}
