@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("talkbalance analyze, end to end through the built executable", .timeLimit(.minutes(2)))
 struct AnalyzeCommandTests {
@@ -125,6 +126,26 @@ struct AnalyzeCommandTests {
         let mode3 = (try FileManager.default.attributesOfItem(atPath: output)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode3 == 0o600)
         #expect(try folder.entries().filter { !$0.hasPrefix(".stdout-") && !$0.hasPrefix(".stderr-") }.sorted() == ["report.json", "session.wav"])
+    }
+
+    @Test("--output /dev/null and a named pipe are written into, without --force, and stay what they were")
+    func outputIntoDevice() throws {
+        let folder = try TempFolder()
+        let input = try Conversation.write(in: folder)
+        let r = try folder.run(["analyze", "--quiet", "--format", "json", "--output", "/dev/null", input])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        var info = stat()
+        #expect(lstat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/null is no longer a device")
+        let fifo = folder.path("report.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // A reader that drains the pipe (cat), so the writer's open and writes complete.
+        let reader = try ChildProcess("/bin/cat", [fifo], stdout: folder.path("got.json"))
+        let w = try folder.run(["analyze", "--quiet", "--format", "json", "--output", fifo, input])
+        #expect(w.status == 0, "stderr: \(w.stderr)")
+        #expect(reader.wait(seconds: 20))
+        let got = try Data(contentsOf: URL(fileURLWithPath: folder.path("got.json")))
+        #expect((try? JSONSerialization.jsonObject(with: got)) != nil, "the pipe did not carry the JSON report")
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
     }
 
     @Test("--output into a missing folder exits 73 and leaves nothing")
