@@ -40,6 +40,9 @@ public struct LiveState: Sendable, Equatable {
     public var lostSeconds: Double
     /// One microphone for the room: the digit keys enrol voices (the footer says so).
     public var enrolKeys = false
+    /// How far the counted talk (shares, floor, cues) trails who speaks now, in seconds: one microphone
+    /// for the room counts each label once the re-clusterings have revised it (0: counted at once).
+    public var countsLagSeconds: Double = 0
 
     public init(people: [Person], elapsedSeconds: Double, windowSeconds: Double, floorHolder: String? = nil,
                 turnSeconds: Double = 0, cue: Cue? = nil, sender: String? = nil, bookmarks: Int = 0, lostSeconds: Double = 0) {
@@ -60,7 +63,7 @@ extension LiveState {
     /// one-microphone-per-person and the room pipelines).
     public init(conversation: ConversationAnalyzer, labels: [String], config: AnalysisConfig, samplesFed: Int, sampleRate: Int,
                 hopSamples: Int, speakingNow now: [Bool], marks: [Mark], decisionLatencySamples: Int, cueSeconds: Double,
-                lostSeconds: Double, enrolKeys: Bool = false) {
+                lostSeconds: Double, enrolKeys: Bool = false, countsLagSeconds: Double = 0) {
         let rate = Double(sampleRate)
         let window = conversation.windowTalkSamples
         let windowTotal = window.reduce(0, +)
@@ -88,5 +91,6 @@ extension LiveState {
                   floorHolder: conversation.floorHolder.map { labels[$0] }, turnSeconds: turnSeconds, cue: cue,
                   sender: sender, bookmarks: marks.filter { $0.kind == .bookmark }.count, lostSeconds: lostSeconds)
         self.enrolKeys = enrolKeys
+        self.countsLagSeconds = countsLagSeconds
     }
 }

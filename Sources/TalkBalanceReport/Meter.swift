@@ -49,6 +49,11 @@ public struct MeterRenderer: Sendable {
     public static let hideCursor = "\u{1B}[?25l"
     public static let showCursor = "\u{1B}[?25h"
 
+    /// One microphone for the room: the shares, the floor and the cues trail the speaking marks.
+    public static func lagNote(_ seconds: Double) -> String {
+        "shares and floor: as of \(Int(seconds.rounded())) s ago (voices re-checked)"
+    }
+
     /// The keys the footer advertises.
     public static let footer = "s: sender  m: bookmark  q: quit"
     /// The footer with one microphone for the room: digits enrol the voice speaking now.
@@ -120,6 +125,9 @@ public struct MeterRenderer: Sendable {
         if let cue = state.cue {
             rows.append((cueLine(cue, window: window, usable: usable), 1))
             rows.append((Line(), 9))
+        }
+        if state.countsLagSeconds > 0 {
+            rows.append((Line(Self.truncate(Self.lagNote(state.countsLagSeconds), to: usable, unicode: color), dim), 10))
         }
         rows.append((Line(state.enrolKeys ? Self.enrolFooter(people: state.people.count) : Self.footer, dim), 3))
 

@@ -265,4 +265,17 @@ private extension String {
         let s = drop(while: { $0 == " " })
         return s.reversed().drop(while: { $0 == " " }).reversed().isEmpty ? "" : Substring(String(s.reversed().drop(while: { $0 == " " }).reversed()))
     }
+
+    @Test("one microphone for the room: a dim line says the shares and floor trail the speaking marks")
+    func countsLagNote() {
+        var room = couple(cue: nil)
+        room.enrolKeys = true
+        room.countsLagSeconds = 21
+        let lines = MeterRenderer(width: 80, height: 24, color: false).render(room)
+        #expect(lines.contains { $0.contains("shares and floor: as of 21 s ago") }, "\(lines.joined(separator: "\n"))")
+        #expect(!MeterRenderer(width: 80, height: 24, color: false).render(couple(cue: nil)).contains { $0.contains("s ago") })
+        // It is the first to go on a short terminal, and every size still fits.
+        #expect(!MeterRenderer(width: 80, height: 9, color: false).render(room).contains { $0.contains("s ago") })
+        for (w, h) in sizes { checkFits(room, width: w, height: h, color: false); checkFits(room, width: w, height: h, color: true) }
+    }
 }

@@ -173,7 +173,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         return LiveState(conversation: conversation, labels: labels, config: config, samplesFed: samplesFed,
                          sampleRate: format.sampleRate, hopSamples: geometry.hopLength, speakingNow: now, marks: marks,
                          decisionLatencySamples: decisionLatencySamples, cueSeconds: cueSeconds, lostSeconds: lostSeconds,
-                         enrolKeys: true)
+                         enrolKeys: true,
+                         countsLagSeconds: Double(revisionDelayFrames * geometry.hopLength) / Double(format.sampleRate))
     }
 
     public func drainEvents() -> ArraySlice<ConversationEvent> { conversation.drainEvents() }
