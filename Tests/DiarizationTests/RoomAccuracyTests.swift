@@ -42,14 +42,26 @@ import TalkBalanceIO
 
     @Test("real recordings that take turns")
     func turnTaking() throws {
-        // Measured: picovoice 0.052 / 0.010, paa 0.033 / 0.016, paa2 (6 people) 0.160 / 0.089.
+        // Measured: picovoice 0.052 / 0.010, paa 0.033 / 0.016, paa2 (6 people, 3.5 s each) 0.309 / 0.248
+        // (0.160 / 0.089 with cosine clustering alone: there the Euclidean clustering, whose
+        // segmentation is likelier, merges two voices; see RoomDiarizer.Options.Clustering.likelier).
         let bounds: [(String, Double, Double)] = [("picovoice-falcon-test", 0.10, 0.05),
                                                   ("paa-diarizationExample", 0.08, 0.05),
-                                                  ("paa-diarizationExample2", 0.25, 0.16)]
+                                                  ("paa-diarizationExample2", 0.35, 0.28)]
         for (name, strict, collared) in bounds {
             let s = try scoreRoom(.real(name))
             #expect(s.strict.der < strict, "\(name): strict DER \(s.strict.der)")
             #expect(s.collared.der < collared, "\(name): DER with 0.25 s collar \(s.collared.der)")
         }
+    }
+
+    /// AMI excerpts where one person talks nearly all the time (trn03: 28.9 of 30 s; trn05: 23.8 of
+    /// 24.4 s). Cosine clustering measured from the mean window (the talker's own voice) split that
+    /// talker in two: strict DER 0.512 and 0.674. Measured with `.likelier`: 0.222 and 0.283.
+    @Test("one dominant talker is not split in two (real AMI excerpts)", arguments: ["ami-trn03", "ami-trn05"])
+    func dominantTalker(name: String) throws {
+        let s = try scoreRoom(.real(name))
+        #expect(s.strict.der < 0.35, "\(name): strict DER \(s.strict.der)")
+        #expect(s.strict.confusion / s.strict.referenceSpeech < 0.25, "\(name): confusion \(s.strict.confusion / s.strict.referenceSpeech)")
     }
 }
