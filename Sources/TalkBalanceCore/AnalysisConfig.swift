@@ -57,6 +57,38 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// Reads the settings of a saved report. A setting the report lacks was written by a version that
+    /// did not have it: the hangover and the voiced share are then 0 (what that version did), anything
+    /// else takes today's default. So older JSON reports still re-render and compare.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = AnalysisConfig()
+        onsetAboveNoiseDB = try c.decodeIfPresent(Double.self, forKey: .onsetAboveNoiseDB) ?? defaults.onsetAboveNoiseDB
+        holdAboveNoiseDB = try c.decodeIfPresent(Double.self, forKey: .holdAboveNoiseDB) ?? defaults.holdAboveNoiseDB
+        absoluteFloorDB = try c.decodeIfPresent(Double.self, forKey: .absoluteFloorDB) ?? defaults.absoluteFloorDB
+        speechDynamicRangeDB = try c.decodeIfPresent(Double.self, forKey: .speechDynamicRangeDB) ?? defaults.speechDynamicRangeDB
+        minSpeechSeconds = try c.decodeIfPresent(Double.self, forKey: .minSpeechSeconds) ?? defaults.minSpeechSeconds
+        minVoicedShare = try c.decodeIfPresent(Double.self, forKey: .minVoicedShare) ?? 0
+        bridgePauseSeconds = try c.decodeIfPresent(Double.self, forKey: .bridgePauseSeconds) ?? defaults.bridgePauseSeconds
+        hangoverSeconds = try c.decodeIfPresent(Double.self, forKey: .hangoverSeconds) ?? 0
+        noiseMemorySeconds = try c.decodeIfPresent(Double.self, forKey: .noiseMemorySeconds) ?? defaults.noiseMemorySeconds
+        crosstalkMarginDB = try c.decodeIfPresent(Double.self, forKey: .crosstalkMarginDB) ?? defaults.crosstalkMarginDB
+        assumedCrosstalkDB = try c.decodeIfPresent(Double.self, forKey: .assumedCrosstalkDB) ?? defaults.assumedCrosstalkDB
+        maxMicDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .maxMicDelaySeconds) ?? defaults.maxMicDelaySeconds
+        backchannelMaxSeconds = try c.decodeIfPresent(Double.self, forKey: .backchannelMaxSeconds) ?? defaults.backchannelMaxSeconds
+        floorResumeSeconds = try c.decodeIfPresent(Double.self, forKey: .floorResumeSeconds) ?? defaults.floorResumeSeconds
+        interruptionMinOverlapSeconds = try c.decodeIfPresent(Double.self, forKey: .interruptionMinOverlapSeconds) ?? defaults.interruptionMinOverlapSeconds
+        interruptionMinSpeechSeconds = try c.decodeIfPresent(Double.self, forKey: .interruptionMinSpeechSeconds) ?? defaults.interruptionMinSpeechSeconds
+        interruptionMinHolderSeconds = try c.decodeIfPresent(Double.self, forKey: .interruptionMinHolderSeconds) ?? defaults.interruptionMinHolderSeconds
+        interruptionPrePauseSeconds = try c.decodeIfPresent(Double.self, forKey: .interruptionPrePauseSeconds) ?? defaults.interruptionPrePauseSeconds
+        interruptionSuccessSeconds = try c.decodeIfPresent(Double.self, forKey: .interruptionSuccessSeconds) ?? defaults.interruptionSuccessSeconds
+        monologueSeconds = try c.decodeIfPresent(Double.self, forKey: .monologueSeconds) ?? defaults.monologueSeconds
+        windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds) ?? defaults.windowSeconds
+        imbalanceShare = try c.decodeIfPresent(Double.self, forKey: .imbalanceShare) ?? defaults.imbalanceShare
+        imbalanceMinTalkSeconds = try c.decodeIfPresent(Double.self, forKey: .imbalanceMinTalkSeconds) ?? defaults.imbalanceMinTalkSeconds
+        minOverlapEventSeconds = try c.decodeIfPresent(Double.self, forKey: .minOverlapEventSeconds) ?? defaults.minOverlapEventSeconds
+    }
+
     public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         public let option: String
         public let reason: String

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TalkBalanceCore
 
@@ -87,5 +88,26 @@ private let badValues: [BadValue] = [
             #expect(error.description.contains(bad.option))
             #expect(!error.reason.isEmpty)
         }
+    }
+}
+
+@Suite("settings of saved reports")
+struct AnalysisConfigDecodingTests {
+    @Test("a report written before a setting existed still decodes: hangover and voiced share 0, the rest today's defaults")
+    func olderReportsDecode() throws {
+        var current = AnalysisConfig()
+        current.bridgePauseSeconds = 0.25
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(current)) as? [String: Any])
+        #expect(json["hangoverSeconds"] as? Double == 0.04)
+        json["hangoverSeconds"] = nil
+        json["minVoicedShare"] = nil
+        json["windowSeconds"] = nil
+        let decoded = try JSONDecoder().decode(AnalysisConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(decoded.hangoverSeconds == 0)
+        #expect(decoded.minVoicedShare == 0)
+        #expect(decoded.windowSeconds == AnalysisConfig().windowSeconds)
+        #expect(decoded.bridgePauseSeconds == 0.25)
+        // A full round trip is exact.
+        #expect(try JSONDecoder().decode(AnalysisConfig.self, from: JSONEncoder().encode(current)) == current)
     }
 }
