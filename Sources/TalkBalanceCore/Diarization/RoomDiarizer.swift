@@ -72,13 +72,6 @@ public struct RoomDiarizer: Sendable {
             case glr
         }
         public var clustering: Clustering = .likelier
-        /// With `.likelier` and no enrolment: also cluster windows of this many seconds of speech (both
-        /// distances), four candidates in all. Longer windows average over what is said, so a voice is
-        /// less often split by its words; short turns need the short windows, and the likelihood picks.
-        /// Chosen on the tuning sets (pooled strict DER, none -> 3 s -> 4.5 s): reverberant rooms 13.7%
-        /// -> 11.8% -> 11.9%; enrolment seeds 101-106 without enrolment 16.0% -> 12.3% -> 13.9%; live
-        /// tuning seeds offline 7.3% throughout.
-        public var longWindowSeconds: Double? = 3.0
         /// With `.glr`: once at `speakers` clusters, keep merging while BIC (penalty weight `bicLambda`)
         /// says two clusters are one voice (people who hardly spoke). nil: exactly `speakers`.
         public var bicLambda: Double? = nil
@@ -221,15 +214,7 @@ public struct RoomDiarizer: Sendable {
             if voices.isEmpty && options.clustering == .likelier {
                 let a = anchored(stats: stats, voices: voices, distance: .cosine)
                 let b = anchored(stats: stats, voices: voices, distance: .euclidean)
-                var candidates = [a, b]
-                if let long = options.longWindowSeconds {
-                    candidates.append(anchored(stats: stats, voices: voices, distance: .cosine, windowSeconds: long))
-                    candidates.append(anchored(stats: stats, voices: voices, distance: .euclidean, windowSeconds: long))
-                }
-                let scores = candidates.map { objective(stats: stats, labels: $0, voices: []) }
-                var best = 0
-                for i in 1..<candidates.count where scores[i] > scores[best] { best = i }   // ties: the earlier
-                blockLabels = candidates[best]
+                blockLabels = objective(stats: stats, labels: a, voices: []) >= objective(stats: stats, labels: b, voices: []) ? a : b
             } else {
                 blockLabels = anchored(stats: stats, voices: voices)
             }
@@ -253,9 +238,9 @@ public struct RoomDiarizer: Sendable {
     // MARK: - Enrolment
 
     /// Clustering, voices matched to its clusters, re-segmentation with the voices anchoring their clusters.
-    private func anchored(stats: [Float], voices: [Voice], distance: Options.Clustering? = nil, windowSeconds: Double? = nil) -> [Int] {
+    private func anchored(stats: [Float], voices: [Voice], distance: Options.Clustering? = nil) -> [Int] {
         let d = featureCount
-        let initial = initialLabels(stats: stats, distance: distance, windowSeconds: windowSeconds)
+        let initial = initialLabels(stats: stats, distance: distance)
         var anchors: [Int: Voice] = [:]
         if !voices.isEmpty {
             let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: initial, clusters: speakers)
@@ -415,8 +400,8 @@ public struct RoomDiarizer: Sendable {
     // MARK: - Windows, embeddings, clustering
 
     /// Block ranges of the sliding windows.
-    private func windows(seconds: Double? = nil) -> [Range<Int>] {
-        let windowFrames = max(1, Int(((seconds ?? options.windowSeconds) * framesPerSecond).rounded()))
+    private func windows() -> [Range<Int>] {
+        let windowFrames = max(1, Int((options.windowSeconds * framesPerSecond).rounded()))
         let hopFrames = max(1, Int((options.hopSeconds * framesPerSecond).rounded()))
         let blocks = blockCount.count
         var out: [Range<Int>] = []
@@ -461,10 +446,10 @@ public struct RoomDiarizer: Sendable {
     /// centre is nearest).
     /// `distance`: `.cosine` or `.euclidean` for the window clustering (default: as the options say;
     /// `.likelier` clusters by cosine here, `finish` tries both).
-    private func initialLabels(stats: [Float], distance: Options.Clustering? = nil, windowSeconds: Double? = nil) -> [Int] {
+    private func initialLabels(stats: [Float], distance: Options.Clustering? = nil) -> [Int] {
         let distance = distance ?? options.clustering
         if distance == .glr { return glrLabels(stats: stats) }
-        let ranges = windows(seconds: windowSeconds)
+        let ranges = windows()
         // Centre the embeddings (cosine distance is about directions from the session mean). They are
         // made when needed and never all held: memory stays at the clustered subset.
         let dim = options.useDeviation ? 2 * featureCount : featureCount
