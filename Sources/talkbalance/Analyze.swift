@@ -8,37 +8,39 @@ extension ReportFormat: ExpressibleByArgument {}
 
 /// Every analysis threshold as an option, defaults from ../shared/DOMAIN.md.
 struct ThresholdOptions: ParsableArguments {
-    @Option(name: .customLong("min-speech"), help: "Shortest speech kept, seconds.")
+    // Every value is read as given, so negative numbers parse (`--vad-floor-db -70`) and an impossible
+    // one gets the range in one sentence (`--vad-hangover -1`).
+    @Option(name: .customLong("min-speech"), parsing: .unconditional, help: "Shortest speech kept, seconds.")
     var minSpeech: Double = AnalysisConfig().minSpeechSeconds
-    @Option(name: .customLong("vad-voiced-share"), help: "Speech needs at least this share of voiced (periodic) frames, 0-1; 0 turns the check off.")
+    @Option(name: .customLong("vad-voiced-share"), parsing: .unconditional, help: "Speech needs at least this share of voiced (periodic) frames, 0-1; 0 turns the check off.")
     var voicedShare: Double = AnalysisConfig().minVoicedShare
-    @Option(name: .customLong("bridge-pause"), help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
+    @Option(name: .customLong("bridge-pause"), parsing: .unconditional, help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
     var bridgePause: Double = AnalysisConfig().bridgePauseSeconds
-    @Option(name: .customLong("vad-hangover"), help: "Speech goes on this long after its last active frame, seconds (up to --bridge-pause; one microphone per person only).")
+    @Option(name: .customLong("vad-hangover"), parsing: .unconditional, help: "Speech goes on this long after its last active frame, seconds (up to --bridge-pause; one microphone per person only).")
     var hangover: Double = AnalysisConfig().hangoverSeconds
-    @Option(name: .customLong("vad-onset-db"), help: "Speech starts this far above the channel's noise floor, dB.")
+    @Option(name: .customLong("vad-onset-db"), parsing: .unconditional, help: "Speech starts this far above the channel's noise floor, dB.")
     var onsetDB: Double = AnalysisConfig().onsetAboveNoiseDB
-    @Option(name: .customLong("vad-hold-db"), help: "Speech continues while this far above the noise floor, dB.")
+    @Option(name: .customLong("vad-hold-db"), parsing: .unconditional, help: "Speech continues while this far above the noise floor, dB.")
     var holdDB: Double = AnalysisConfig().holdAboveNoiseDB
-    @Option(name: .customLong("vad-floor-db"), help: "Never speech below this level, dBFS.")
+    @Option(name: .customLong("vad-floor-db"), parsing: .unconditional, help: "Never speech below this level, dBFS.")
     var floorDB: Double = AnalysisConfig().absoluteFloorDB
-    @Option(name: .customLong("dynamic-range-db"), help: "Speech lies within this many dB of the channel's recent loudest level.")
+    @Option(name: .customLong("dynamic-range-db"), parsing: .unconditional, help: "Speech lies within this many dB of the channel's recent loudest level.")
     var dynamicRange: Double = AnalysisConfig().speechDynamicRangeDB
-    @Option(name: .customLong("crosstalk-margin-db"), help: "Own voice must exceed the crosstalk other mics explain by this much, dB.")
+    @Option(name: .customLong("crosstalk-margin-db"), parsing: .unconditional, help: "Own voice must exceed the crosstalk other mics explain by this much, dB.")
     var crosstalkMargin: Double = AnalysisConfig().crosstalkMarginDB
-    @Option(name: .customLong("backchannel-max"), help: "Longest listener reply counted as a backchannel, seconds.")
+    @Option(name: .customLong("backchannel-max"), parsing: .unconditional, help: "Longest listener reply counted as a backchannel, seconds.")
     var backchannelMax: Double = AnalysisConfig().backchannelMaxSeconds
-    @Option(name: .customLong("interruption-overlap"), help: "An interruption overlaps the floor holder for more than this, seconds.")
+    @Option(name: .customLong("interruption-overlap"), parsing: .unconditional, help: "An interruption overlaps the floor holder for more than this, seconds.")
     var interruptionOverlap: Double = AnalysisConfig().interruptionMinOverlapSeconds
-    @Option(name: .customLong("interruption-speech"), help: "An interrupter speaks for more than this, seconds.")
+    @Option(name: .customLong("interruption-speech"), parsing: .unconditional, help: "An interrupter speaks for more than this, seconds.")
     var interruptionSpeech: Double = AnalysisConfig().interruptionMinSpeechSeconds
-    @Option(name: .customLong("interruption-success"), help: "The interrupted person stops within this to count as successful, seconds.")
+    @Option(name: .customLong("interruption-success"), parsing: .unconditional, help: "The interrupted person stops within this to count as successful, seconds.")
     var interruptionSuccess: Double = AnalysisConfig().interruptionSuccessSeconds
-    @Option(name: .customLong("monologue"), help: "A turn longer than this is flagged as a monologue, seconds.")
+    @Option(name: .customLong("monologue"), parsing: .unconditional, help: "A turn longer than this is flagged as a monologue, seconds.")
     var monologue: Double = AnalysisConfig().monologueSeconds
-    @Option(name: .customLong("window"), help: "Sliding window for balance over time, seconds.")
+    @Option(name: .customLong("window"), parsing: .unconditional, help: "Sliding window for balance over time, seconds.")
     var window: Double = AnalysisConfig().windowSeconds
-    @Option(name: .customLong("imbalance"), help: "Flag when one person's share of the window's talk exceeds this (0-1).")
+    @Option(name: .customLong("imbalance"), parsing: .unconditional, help: "Flag when one person's share of the window's talk exceeds this (0-1).")
     var imbalance: Double = AnalysisConfig().imbalanceShare
 
     var config: AnalysisConfig {

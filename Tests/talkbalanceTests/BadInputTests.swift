@@ -80,6 +80,7 @@ struct BadInputTests {
     @Test("impossible options exit 64", arguments: [
         ["--min-speech", "-1"], ["--imbalance", "2"], ["--window", "0"], ["--format", "xml"],
         ["--names", "A,A"], ["--names", "A,"], ["--output", ""], ["--window", "nan"], ["--min-speech", "abc"],
+        ["--vad-hangover", "-1"], ["--vad-hangover", "2"],
     ])
     func impossibleOptions(_ options: [String]) throws {
         let folder = try TempFolder()
@@ -91,6 +92,18 @@ struct BadInputTests {
         // ArgumentParser prints "Error: ..." then a usage hint; the first line must say what is wrong.
         let first = r.stderrLines.first ?? ""
         #expect(first.contains("Error") || first.hasPrefix("talkbalance: "), "stderr: \(r.stderr)")
+    }
+
+    @Test("a negative threshold is read as a number: accepted where it makes sense, else its range is named")
+    func negativeValues() throws {
+        let folder = try TempFolder()
+        let input = try Conversation.write(in: folder)
+        let ok = try folder.run(["analyze", "--quiet", "--vad-floor-db", "-70", "--format", "rttm", input])
+        #expect(ok.status == 0, "stderr: \(ok.stderr)")
+        #expect(!ok.stdout.isEmpty)
+        let bad = try folder.run(["analyze", "--quiet", "--vad-hangover", "-1", input])
+        #expect(bad.status == 64)
+        #expect((bad.stderrLines.first ?? "").contains("--vad-hangover must be between 0 and 1 (got -1)"), "stderr: \(bad.stderr)")
     }
 
     @Test("no arguments and an unknown subcommand exit 64")
