@@ -269,7 +269,7 @@ func reverberantRoom(speakers: Int, seed: Int, duration: Int = 90) throws -> Roo
                                                  "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 600)
         guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
         let mix = speakers == 2 ? "1v0.6,2v0.42" : "1v0.5,2v0.35,3v0.28"
-        let sox = try Subprocess.run("sox", [tracks, audio + ".part.wav", "remix", mix, "reverb", "40", "50", "70", "10"], timeout: 120)
+        let sox = try Subprocess.run("sox", ["-R", tracks, audio + ".part.wav", "remix", mix, "reverb", "40", "50", "70", "10"], timeout: 120)
         guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
         try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
     }
