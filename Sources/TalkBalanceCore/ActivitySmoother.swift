@@ -107,8 +107,8 @@ public struct ActivitySmoother: Sendable {
     }
 
     private mutating func close(start: Int) {
-        let end = openLastActive + 1 + hangoverFrames
-        if end - hangoverFrames - openCoreStart >= minSpeechFrames && openIsVoiced { closed.append((start, end)) }
+        let speechEnd = openLastActive + 1   // the hangover is not speech: it does not count towards minSpeechFrames
+        if speechEnd - openCoreStart >= minSpeechFrames && openIsVoiced { closed.append((start, speechEnd + hangoverFrames)) }
         openStart = nil
     }
 

@@ -34,17 +34,15 @@ public final class SafeOutputFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         var temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        var info = stat()
-        var stream = false
-        if stat(path, &info) == 0 {
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: throw OutputError(kind: .cannotCreate, path: path, detail: "is a directory")
-            case S_IFCHR, S_IFIFO: stream = true
-            case S_IFREG:
-                if !overwrite { throw OutputError(kind: .exists, path: path, detail: "already exists; pass --force to replace it") }
-            default: throw OutputError(kind: .cannotCreate, path: path, detail: "is not a regular file, a device or a named pipe")
-            }
+        let kind = Self.kind(of: path)
+        switch kind {
+        case nil, S_IFCHR, S_IFIFO: break
+        case S_IFDIR: throw OutputError(kind: .cannotCreate, path: path, detail: "is a directory")
+        case S_IFREG:
+            if !overwrite { throw OutputError(kind: .exists, path: path, detail: "already exists; pass --force to replace it") }
+        default: throw OutputError(kind: .cannotCreate, path: path, detail: "is not a regular file, a device or a named pipe")
         }
+        let stream = kind.map(Self.isStream) ?? false
         intoStream = stream
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -69,15 +67,32 @@ public final class SafeOutputFile {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        if let failure = Self.writeAll(fd, bytes) {
+            throw OutputError(kind: .writeFailed, path: path, detail: "could not be written (\(failure))")
+        }
+    }
+
+    /// The file type bits (`S_IFREG`, `S_IFDIR`, ...) of what `path` names, following links; nil if nothing.
+    static func kind(of path: String) -> mode_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
+    }
+
+    /// A character device or a named pipe: written into, never replaced.
+    static func isStream(_ kind: mode_t) -> Bool { kind == S_IFCHR || kind == S_IFIFO }
+
+    /// Writes all of `bytes` to `fd` (retrying after signals); the reason on failure.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
         var offset = 0
         while offset < bytes.count {
             let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw OutputError(kind: .writeFailed, path: path, detail: "could not be written (\(String(cString: strerror(errno))))")
+                return String(cString: strerror(errno))
             }
             offset += n
         }
+        return nil
     }
 
     public func write(_ data: Data) throws(OutputError) {
@@ -124,12 +139,7 @@ public final class SafeOutputFile {
             let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress!, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return String(cString: strerror(errno)) }
             if n == 0 { return nil }
-            var offset = 0
-            while offset < n {
-                let m = buffer.withUnsafeBytes { Foundation.write(target, $0.baseAddress! + offset, n - offset) }
-                if m < 0 { if errno == EINTR { continue }; return String(cString: strerror(errno)) }
-                offset += m
-            }
+            if let failure = buffer.withUnsafeBytes({ Self.writeAll(target, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) { return failure }
         }
     }
 }
@@ -139,10 +149,7 @@ public enum SafeOutput {
     /// Whether writing to `path` would replace something: it exists and is not a character device or a
     /// named pipe (which are written into). For refusing early, before any work, without --force.
     public static func wouldReplace(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        let kind = info.st_mode & S_IFMT
-        return kind != S_IFCHR && kind != S_IFIFO
+        SafeOutputFile.kind(of: path).map { !SafeOutputFile.isStream($0) } ?? false
     }
 
     public static func write(_ data: Data, to path: String, overwrite: Bool) throws(OutputError) {

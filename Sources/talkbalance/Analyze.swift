@@ -170,6 +170,7 @@ struct Analyze: ParsableCommand {
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }
+        analyzer.origin = "analyze --online, as in a live session"
         var keys = parsedEnrolKeys(speakers: speakers, sampleRate: reader.format.sampleRate)
         var block = AudioBlock(channelCount: reader.format.channelCount, capacityFrames: 8192)
         do {
@@ -198,9 +199,7 @@ struct Analyze: ParsableCommand {
         } catch {
             fail("\(file): \(error)", code: Exit.ioError)
         }
-        var result = analyzer.finish()
-        result.note = (result.note ?? "").replacingOccurrences(of: "decided online (live)", with: "decided online (analyze --online, as in a live session)")
-        return result
+        return analyzer.finish()
     }
 
     func run() throws {

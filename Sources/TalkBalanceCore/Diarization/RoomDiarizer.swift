@@ -458,7 +458,7 @@ public struct RoomDiarizer: Sendable {
             let e = embedding(stats: stats, range: r)
             for i in 0..<dim { centre[i] += e[i] / Double(ranges.count) }
         }
-        let windowLabels = Self.clusterCosine(count: ranges.count, clusters: speakers, maxItems: options.maxClusteredWindows,
+        let windowLabels = Self.clusterWindows(count: ranges.count, clusters: speakers, maxItems: options.maxClusteredWindows,
                                               euclidean: distance == .euclidean) { w in
             var e = embedding(stats: stats, range: ranges[w])
             for i in 0..<dim { e[i] -= centre[i] }
@@ -479,14 +479,14 @@ public struct RoomDiarizer: Sendable {
     /// Average-linkage agglomerative clustering with cosine distance down to `clusters` clusters.
     /// Labels are 0..<clusters (every label used when there are at least that many items).
     static func clusterCosine(_ items: [[Double]], clusters: Int, maxItems: Int = 1200) -> [Int] {
-        clusterCosine(count: items.count, clusters: clusters, maxItems: maxItems) { items[$0] }
+        clusterWindows(count: items.count, clusters: clusters, maxItems: maxItems) { items[$0] }
     }
 
     /// As `clusterCosine(_:clusters:maxItems:)`, with item w made by `item(w)` when needed (at most
     /// `maxItems` are held at once). `euclidean`: Euclidean distance instead of cosine (items as they
     /// are, not made unit vectors; the rest join the nearest cluster mean).
-    static func clusterCosine(count n: Int, clusters: Int, maxItems: Int = 1200, euclidean: Bool = false,
-                              item: (Int) -> [Double]) -> [Int] {
+    static func clusterWindows(count n: Int, clusters: Int, maxItems: Int = 1200, euclidean: Bool = false,
+                               item: (Int) -> [Double]) -> [Int] {
         guard n > clusters else { return (0..<n).map { $0 } }
         func unit(_ v: [Double]) -> [Double] {
             if euclidean { return v }

@@ -62,6 +62,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var committedFrames = 0
     /// Frames a label waits, after it is decided online, before it is accounted.
     public let revisionDelayFrames: Int
+    /// The same in seconds.
+    public var revisionDelaySeconds: Double { Double(revisionDelayFrames * geometry.hopLength) / Double(format.sampleRate) }
+    /// Where the labels are decided, for the report's note ("live"; `analyze --online` says so).
+    public var origin = "live"
     // The last minutes of speech frames (features, frame index, online label) for the periodic offline
     // re-clustering that retrains the online models (`refresh`).
     private var recentFeatures: [Float] = []
@@ -174,7 +178,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                          sampleRate: format.sampleRate, hopSamples: geometry.hopLength, speakingNow: now, marks: marks,
                          decisionLatencySamples: decisionLatencySamples, cueSeconds: cueSeconds, lostSeconds: lostSeconds,
                          enrolKeys: true,
-                         countsLagSeconds: Double(revisionDelayFrames * geometry.hopLength) / Double(format.sampleRate))
+                         countsLagSeconds: revisionDelaySeconds)
     }
 
     public func drainEvents() -> ArraySlice<ConversationEvent> { conversation.drainEvents() }
@@ -256,8 +260,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     private func pushLabels() {
         assigner.takeLabels { label in
-            if label >= 0 { lastSpoke[Int(label)] = labelledFrames }
             if label >= 0 {
+                lastSpoke[Int(label)] = labelledFrames
                 while recentLabelled < recentFrame.count && recentFrame[recentLabelled] < labelledFrames { recentLabelled += 1 }
                 if recentLabelled < recentFrame.count && recentFrame[recentLabelled] == labelledFrames {
                     recentLabel[recentLabelled] = label
@@ -349,9 +353,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    events: conversation.events, balance: conversation.balance, marks: marks,
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.note = revisionDelayFrames > 0
-            ? "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block, each label revised within \(String(format: "%.0f", Double(revisionDelayFrames * geometry.hopLength) / Double(format.sampleRate))) s by re-clustering the last minutes of speech"
-            : "one microphone for the room, \(speakers) people: who speaks when decided online (live), block by block"
+        result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (\(origin)), block by block"
+            + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
         result.overlapNotMeasured = SessionResult.oneVoiceAtATime
         finished = result
         return result
