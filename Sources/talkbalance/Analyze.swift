@@ -111,6 +111,10 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("enrolment-weight"), help: ArgumentHelp("With --enroll: frames an enrolled voice counts as, per own frame (default 0.5).", visibility: .hidden))
     var enrolmentWeight: Double?
 
+    /// Developer option for measuring the room clusterings (docs/ACCURACY.md); hidden, the default is the measured best.
+    @Option(name: .customLong("room-clustering"), help: ArgumentHelp("With --speakers: cosine, euclidean, likelier, overclustered (the default) or glr.", visibility: .hidden))
+    var roomClustering: String?
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -216,6 +220,9 @@ struct Analyze: ParsableCommand {
         if let enrolmentUse, RoomDiarizer.Options.EnrolmentUse(rawValue: enrolmentUse) == nil {
             fail("--enrolment-use must be one of \(RoomDiarizer.Options.EnrolmentUse.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
+        if let roomClustering, RoomDiarizer.Options.Clustering(rawValue: roomClustering) == nil {
+            fail("--room-clustering must be one of \(RoomDiarizer.Options.Clustering.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
+        }
         if let enrolmentWeight, !(enrolmentWeight > 0 && enrolmentWeight <= 100) { fail("--enrolment-weight must be above 0 and at most 100", code: Exit.usage) }
         let enrolments = parsedEnrolments()
         if !enrolments.isEmpty {
@@ -260,6 +267,7 @@ struct Analyze: ParsableCommand {
                 var options = RoomDiarizer.Options()
                 if let use = enrolmentUse.flatMap(RoomDiarizer.Options.EnrolmentUse.init(rawValue:)) { options.enrolmentUse = use }
                 if let enrolmentWeight { options.enrolmentWeight = enrolmentWeight }
+                if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
                                                              spatial: spatial, options: options)

@@ -42,12 +42,12 @@ import TalkBalanceIO
 
     @Test("real recordings that take turns")
     func turnTaking() throws {
-        // Measured: picovoice 0.052 / 0.010, paa 0.033 / 0.016, paa2 (6 people, 3.5 s each) 0.309 / 0.248
-        // (0.160 / 0.089 with cosine clustering alone: there the Euclidean clustering, whose
-        // segmentation is likelier, merges two voices; see RoomDiarizer.Options.Clustering.likelier).
+        // Measured: picovoice 0.052 / 0.010, paa 0.033 / 0.016, paa2 (6 people, 3.5 s each) 0.231 / 0.165
+        // (0.309 / 0.248 with `.likelier`, whose Euclidean segmentation merges two voices there; 0.160 /
+        // 0.089 with cosine clustering alone; see RoomDiarizer.Options.Clustering).
         let bounds: [(String, Double, Double)] = [("picovoice-falcon-test", 0.10, 0.05),
                                                   ("paa-diarizationExample", 0.08, 0.05),
-                                                  ("paa-diarizationExample2", 0.35, 0.28)]
+                                                  ("paa-diarizationExample2", 0.27, 0.20)]
         for (name, strict, collared) in bounds {
             let s = try scoreRoom(.real(name))
             #expect(s.strict.der < strict, "\(name): strict DER \(s.strict.der)")
@@ -63,5 +63,17 @@ import TalkBalanceIO
         let s = try scoreRoom(.real(name))
         #expect(s.strict.der < 0.35, "\(name): strict DER \(s.strict.der)")
         #expect(s.strict.confusion / s.strict.referenceSpeech < 0.25, "\(name): confusion \(s.strict.confusion / s.strict.referenceSpeech)")
+    }
+
+    /// Three-person AMI excerpts where `.likelier` kept a segmentation that flips between two halves of
+    /// one voice: strict DER 0.600 (trn00) and 0.538 (trn09); `.overclustered` 0.489 and 0.466 (overlap
+    /// and unannotated speech keep them far from the target).
+    @Test("more candidates and a stricter judge (real AMI excerpts, as analyze --speakers N)", arguments: [("ami-trn00", 0.53), ("ami-trn09", 0.50)])
+    func overclustered(name: String, bound: Double) throws {
+        let c = RoomCase.real(name)
+        let speakers = try c.speakerCount
+        let result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
+        let score = Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(result))
+        #expect(score.der < bound, "\(name): strict DER \(score.der)")
     }
 }

@@ -275,3 +275,70 @@ func reverberantRoom(speakers: Int, seed: Int, duration: Int = 90) throws -> Roo
     }
     return RoomCase(name: name, audio: audio, rttm: rttm)
 }
+
+/// A one-microphone room where one of two people hardly speaks, built as `tools/evaluate
+/// --quiet-partner` builds it: a 300 s real-voice conversation from tools/make-session; person 1 or 2
+/// (by seed) keeps whole utterances adding up to about `keepSeconds` (here every few utterances through
+/// the session, where the tool draws them at random) and the rest of their track is silenced; the
+/// reference drops what was silenced; mixed and reverberated as `reverberantRoom`. Cached in the
+/// temporary directory.
+func quietPartnerRoom(seed: Int, keepSeconds: Double = 20) throws -> (room: RoomCase, quiet: String) {
+    let name = "quiet2p-s\(seed)"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-diarization-\(name)")
+    let tracks = folder.appendingPathComponent("\(name)-tracks.wav").path
+    let edited = folder.appendingPathComponent("\(name)-edited.wav").path
+    let audio = folder.appendingPathComponent("\(name).wav").path
+    let rttm = folder.appendingPathComponent("\(name).rttm").path
+    let quietFile = folder.appendingPathComponent("\(name).quiet").path
+    if !FileManager.default.fileExists(atPath: audio) {
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                 "--out", folder.path, "--name", "\(name)-tracks", "--seed", "\(seed)", "--voices", "real",
+                                                 "--speakers", "2", "--duration", "300", "--crosstalk-db", "-40,-40",
+                                                 "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 900)
+        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
+        let events = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(name)-tracks.events.json")))
+        guard let info = events as? [String: Any], let people = info["speakers"] as? [String],
+              let channels = info["channels"] as? [String: Int] else { throw GenerationFailed(message: "unexpected events JSON") }
+        let quiet = people[seed % 2]
+        let channel = channels[quiet]! - 1
+        // Whole utterances of the quiet person, every `stride`-th in time, up to keepSeconds.
+        let lines = try String(contentsOfFile: folder.appendingPathComponent("\(name)-tracks.rttm").path, encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.first == "SPEAKER" }
+        let own = lines.indices.filter { lines[$0][7] == quiet }
+        let ownSeconds = own.reduce(0.0) { $0 + Double(lines[$1][4])! }
+        let stride = max(1, Int(ownSeconds / keepSeconds))
+        var kept = Set<Int>(), total = 0.0
+        for (k, i) in own.enumerated() where k % stride == 0 {
+            let d = Double(lines[i][4])!
+            if total + d <= keepSeconds + 0.5 { kept.insert(i); total += d }
+        }
+        // Silence the rest of their track.
+        let reader = try SoundFileReader(path: tracks)
+        let rate = Double(reader.format.sampleRate), width = reader.format.channelCount
+        var keep: [Range<Int>] = kept.map { i in
+            let a = Double(lines[i][3])!, d = Double(lines[i][4])!
+            return max(0, Int((a - 0.05) * rate))..<Int((a + d + 0.05) * rate)
+        }
+        keep.sort { $0.lowerBound < $1.lowerBound }
+        let writer = try WAVRecorder(path: edited, format: reader.format, overwrite: true)
+        var block = AudioBlock(channelCount: width, capacityFrames: 8192)
+        var frame = 0
+        while true {
+            let n = try reader.read(into: &block)
+            guard n > 0 else { break }
+            for f in 0..<n where !keep.contains(where: { $0.contains(frame + f) }) { block.samples[f * width + channel] = 0 }
+            frame += n
+            try writer.write(block)
+        }
+        try writer.close()
+        let reference = lines.indices.filter { lines[$0][7] != quiet || kept.contains($0) }.map { lines[$0].joined(separator: " ") }
+        try (reference.joined(separator: "\n") + "\n").write(toFile: rttm, atomically: true, encoding: .utf8)
+        try quiet.write(toFile: quietFile, atomically: true, encoding: .utf8)
+        let sox = try Subprocess.run("sox", ["-R", edited, audio + ".part.wav", "remix", "1v0.6,2v0.42", "reverb", "40", "50", "70", "10"], timeout: 120)
+        guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
+        try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
+    }
+    return (RoomCase(name: name, audio: audio, rttm: rttm), try String(contentsOfFile: quietFile, encoding: .utf8))
+}
