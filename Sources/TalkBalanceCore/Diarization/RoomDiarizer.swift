@@ -15,9 +15,11 @@ import Foundation
 /// 2. At `finish()` the features are normalised per session (cepstral mean and variance, exact on the
 ///    block sums). Sliding windows of about `windowSeconds` of speech every `hopSeconds` of speech
 ///    (skipping the silences) get an embedding: the mean and the log standard deviation of each
-///    feature. Average-linkage agglomerative clustering with cosine distance merges them down to exactly
-///    `speakers` clusters (above `maxClusteredWindows` windows an evenly spaced subset is clustered and
-///    the rest join the nearest cluster centroid).
+///    feature. Average-linkage agglomerative clustering merges them down to exactly `speakers` clusters
+///    (above `maxClusteredWindows` windows an evenly spaced subset is clustered and the rest join the
+///    nearest cluster centroid). By default (`Options.Clustering.overclustered`) this is done by cosine
+///    and by Euclidean distance, into `speakers` and into one more cluster with each pair merged; every
+///    candidate is re-segmented (step 3) and the likeliest, with changes of person costing extra, kept.
 /// 3. Re-segmentation: a diagonal Gaussian per cluster is fitted on the blocks it holds; every block is
 ///    scored under each Gaussian (exact from the block sums) and a Viterbi pass with a speaker-switch
 ///    penalty relabels the blocks; repeated `iterations` times.
