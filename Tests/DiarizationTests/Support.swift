@@ -263,17 +263,29 @@ func reverberantRoom(speakers: Int, seed: Int, duration: Int = 90) throws -> Roo
     let rttm = folder.appendingPathComponent("\(name)-tracks.rttm").path
     if !FileManager.default.fileExists(atPath: audio) {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
-                                                 "--out", folder.path, "--name", "\(name)-tracks", "--seed", "\(seed)", "--voices", "real",
-                                                 "--speakers", "\(speakers)", "--duration", "\(duration)", "--crosstalk-db", "-40,-40",
-                                                 "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 600)
-        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
-        let mix = speakers == 2 ? "1v0.6,2v0.42" : "1v0.5,2v0.35,3v0.28"
-        let sox = try Subprocess.run("sox", ["-R", tracks, audio + ".part.wav", "remix", mix, "reverb", "40", "50", "70", "10"], timeout: 120)
-        guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
-        try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
+        try makeRoomTracks(folder: folder, name: "\(name)-tracks", seed: seed, speakers: speakers, duration: duration)
+        try reverberate(tracks, into: audio, speakers: speakers)
     }
     return RoomCase(name: name, audio: audio, rttm: rttm)
+}
+
+/// tools/make-session's real-voice conversation as the room tests use it: one clean track per person
+/// (crosstalk -40 dB), 20 dB SNR pink noise per track, 16-bit WAV; NAME.wav, NAME.rttm, NAME.events.json.
+private func makeRoomTracks(folder: URL, name: String, seed: Int, speakers: Int, duration: Int) throws {
+    let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                             "--out", folder.path, "--name", name, "--seed", "\(seed)", "--voices", "real",
+                                             "--speakers", "\(speakers)", "--duration", "\(duration)", "--crosstalk-db", "-40,-40",
+                                             "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 900)
+    guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
+}
+
+/// The tracks mixed to one channel as `tools/evaluate --room` mixes them (person 1 nearest, the others
+/// 3 and 5 dB quieter; `sox -R`, so the same bytes every run) with room reverberation.
+private func reverberate(_ tracks: String, into audio: String, speakers: Int) throws {
+    let mix = speakers == 2 ? "1v0.6,2v0.42" : "1v0.5,2v0.35,3v0.28"
+    let sox = try Subprocess.run("sox", ["-R", tracks, audio + ".part.wav", "remix", mix, "reverb", "40", "50", "70", "10"], timeout: 120)
+    guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
+    try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
 }
 
 /// A one-microphone room where one of two people hardly speaks, built as `tools/evaluate
@@ -293,11 +305,7 @@ func quietPartnerRoom(seed: Int, keepSeconds: Double = 20) throws -> (room: Room
     if !FileManager.default.fileExists(atPath: audio) {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let run = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
-                                                 "--out", folder.path, "--name", "\(name)-tracks", "--seed", "\(seed)", "--voices", "real",
-                                                 "--speakers", "2", "--duration", "300", "--crosstalk-db", "-40,-40",
-                                                 "--snr-db", "20", "--noise", "pink", "--format", "wav"], timeout: 900)
-        guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "make-session timed out" : run.stderr) }
+        try makeRoomTracks(folder: folder, name: "\(name)-tracks", seed: seed, speakers: 2, duration: 300)
         let events = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(name)-tracks.events.json")))
         guard let info = events as? [String: Any], let people = info["speakers"] as? [String],
               let channels = info["channels"] as? [String: Int] else { throw GenerationFailed(message: "unexpected events JSON") }
@@ -336,9 +344,7 @@ func quietPartnerRoom(seed: Int, keepSeconds: Double = 20) throws -> (room: Room
         let reference = lines.indices.filter { lines[$0][7] != quiet || kept.contains($0) }.map { lines[$0].joined(separator: " ") }
         try (reference.joined(separator: "\n") + "\n").write(toFile: rttm, atomically: true, encoding: .utf8)
         try quiet.write(toFile: quietFile, atomically: true, encoding: .utf8)
-        let sox = try Subprocess.run("sox", ["-R", edited, audio + ".part.wav", "remix", "1v0.6,2v0.42", "reverb", "40", "50", "70", "10"], timeout: 120)
-        guard sox.succeeded else { throw GenerationFailed(message: sox.timedOut ? "sox timed out" : sox.stderr) }
-        try FileManager.default.moveItem(atPath: audio + ".part.wav", toPath: audio)
+        try reverberate(edited, into: audio, speakers: 2)
     }
     return (RoomCase(name: name, audio: audio, rttm: rttm), try String(contentsOfFile: quietFile, encoding: .utf8))
 }
