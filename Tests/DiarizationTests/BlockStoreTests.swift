@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import TalkBalanceCore
 
-/// `BlockStore`: full chunks go to an unlinked 0600 temporary file and read back exactly.
+/// `BlockStore`: full chunks go to an unlinked 0600 temporary file and read back exactly; the room
+/// diarizer gives the same labels whether its blocks spill or not.
 @Suite struct BlockStoreTests {
     /// A fresh empty folder for one test's temporary file, removed afterwards by the caller.
     static func folder() throws -> URL {
@@ -108,5 +109,82 @@ import Testing
             let (start, frames, sums) = Self.read(reader, b)
             #expect(start == expected[b].0 && frames == expected[b].1 && Self.bits(sums) == Self.bits(expected[b].2))
         }
+    }
+
+    /// Voice v's mean of feature i.
+    static func mean(_ v: Int, _ i: Int) -> Double {
+        let k: Int = (i * 7 + v * 5) % 11
+        return Double(k) / 3 - 1.5
+    }
+
+    /// Two voices in turns, 13 features per frame, with silences.
+    static func session(_ d: inout RoomDiarizer, seed: UInt64) {
+        var rng = TestRandom(state: seed)
+        let means: [[Double]] = (0..<2).map { v in (0..<13).map { i in mean(v, i) } }
+        for t in 0..<30 {
+            let v = t % 2
+            for _ in 0..<(60 + Int(rng.uniform() * 150)) {
+                d.push(features: means[v].map { Float($0 + 0.8 * rng.gaussian()) }, speech: rng.uniform() > 0.07)
+            }
+            for _ in 0..<25 { d.push(features: [Float](repeating: 0, count: 13), speech: false) }
+        }
+    }
+
+    @Test("the diarizer's labels do not depend on how its blocks are chunked or spilled",
+          arguments: RoomDiarizer.Options.EnrolmentUse.allCases)
+    func diarizerSpills(use: RoomDiarizer.Options.EnrolmentUse) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = RoomDiarizer.Options()
+        options.enrolmentUse = use
+        var plain = RoomDiarizer(speakers: 3, framesPerSecond: 100, options: options)
+        var spilling = RoomDiarizer(speakers: 3, framesPerSecond: 100, options: options, chunkBlocks: 3, spillDirectory: dir.path)
+        Self.session(&plain, seed: 11)
+        Self.session(&spilling, seed: 11)
+        // An enrolled voice: frames like the session's first voice.
+        var rng = TestRandom(state: 12)
+        var voice = VoiceStatistics(coefficients: 13, sampleRate: 16000)
+        for _ in 0..<300 {
+            let features: [Float] = (0..<13).map { i in Float(Self.mean(0, i) + 0.8 * rng.gaussian()) }
+            voice.add(features: features, hopSamples: 160)
+        }
+        var copy = spilling  // shares the store: finishing both must not disturb either
+        let expected = plain.finish(enrolled: [voice])
+        #expect(expected.contains(1) && expected.contains(-1))
+        #expect(spilling.finish(enrolled: [voice]) == expected)
+        #expect(copy.finishBlocks(enrolled: [voice]).perFrame == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// The per-frame renumbering `RoomAnalysis.relabel` did before it went by blocks.
+    static func relabelPerFrame(_ labels: inout [Int8], like segments: [SpeechSegment], speakers: Int, hop: Int) {
+        var common = [Int](repeating: 0, count: speakers * speakers)
+        for seg in segments where seg.speaker >= 0 && seg.speaker < speakers {
+            let first = max(0, seg.startSample / hop), end = min(labels.count, (seg.endSample + hop - 1) / hop)
+            guard first < end else { continue }
+            for k in first..<end where labels[k] >= 0 { common[Int(labels[k]) * speakers + seg.speaker] += 1 }
+        }
+        let best = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { Double(common[i * speakers + $0]) } })
+        for k in labels.indices where labels[k] >= 0 { labels[k] = Int8(best[Int(labels[k])]) }
+    }
+
+    @Test("renumbering like another analysis by blocks matches the per-frame renumbering", arguments: [21, 22, 23, 24])
+    func relabelByBlocks(seed: Int) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var d = RoomDiarizer(speakers: 3, framesPerSecond: 100, chunkBlocks: 5, spillDirectory: dir.path)
+        Self.session(&d, seed: UInt64(seed))
+        var labels = d.finishBlocks()
+        var perFrame = labels.perFrame
+        // Overlapping segments of random speakers (some out of range), in no particular order.
+        var rng = TestRandom(state: UInt64(seed))
+        let hop = 160
+        let segments = (0..<40).map { _ -> SpeechSegment in
+            let start = Int(rng.uniform() * Double(labels.frameCount * hop + 500)) - 200
+            return SpeechSegment(speaker: Int(rng.uniform() * 4), startSample: start, endSample: start + Int(rng.uniform() * 300 * Double(hop)))
+        }
+        Self.relabelPerFrame(&perFrame, like: segments, speakers: 3, hop: hop)
+        RoomAnalysis.relabel(&labels, like: segments, speakers: 3, hop: hop)
+        #expect(labels.perFrame == perFrame)
     }
 }
