@@ -37,7 +37,7 @@ import Foundation
 /// candidate segmentation and in the window clustering, the Viterbi pass's way back (one byte per block
 /// and person), per window of the clustering its block range and cluster, and the result's one byte
 /// per block. Together under 1 MB per hour of speech (`tools/bench`: 1 h and 2 h of one channel peak
-/// at 40.2 and 40.6 MB, before the store 40.4 and 42.7 MB).
+/// at 38.9 and 39.5 MB; before the store, 39.5 and 41.9 MB).
 ///
 /// Not handled in this version: overlapping speech (each speech frame gets exactly one person) and
 /// speakers who never get enough speech to form their own cluster.
