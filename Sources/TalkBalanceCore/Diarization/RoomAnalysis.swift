@@ -5,9 +5,11 @@ import TalkBalanceDSP
 ///
 /// Three steps over a re-openable source: (1) the usual pipeline finds speech on the mono mix;
 /// (2) mel cepstra of every 10 ms frame feed `RoomDiarizer`, which clusters the speech into exactly
-/// `speakers` voices and re-segments it; (3) the per-frame labels go through the same conversation
-/// analysis as one-mic-per-person sessions. Memory: the speech segments, one byte per frame and the
-/// diarizer's compact statistics (see `RoomDiarizer`); audio is never held beyond one analysis window.
+/// `speakers` voices and re-segments it; (3) its labels, block by block with the frames between them
+/// silent, go frame by frame through the same conversation analysis as one-mic-per-person sessions.
+/// Memory: the speech segments, one bit per frame for voicing (`VoicedFrames`) and the diarizer's
+/// (see `RoomDiarizer`: its statistics spill to an unlinked temporary file, what stays grows by under
+/// 1 MB per hour of speech); no label per frame is held, and audio never beyond one analysis window.
 /// Enrolment (`enrol`, then `analyze(enrolled:)`) names people by their voices. A stereo recording
 /// can add where each voice comes from (`spatial`). Live use: `RoomSessionAnalyzer`. Not yet:
 /// overlapping speech (each frame gets one person).
@@ -152,18 +154,24 @@ public enum RoomAnalysis {
         } format: { format = $0 } frame: { features, isSpeech, _ in
             diarizer?.push(features: features, speech: isSpeech)
         }
-        var frameLabels = diarizer?.finish(enrolled: enrolled.map(\.voice)) ?? []
-        if let matching { relabel(&frameLabels, like: matching, speakers: speakers, hop: hop) }
+        var labelled = diarizer?.finishBlocks(enrolled: enrolled.map(\.voice))
+        if let matching, labelled != nil { relabel(&labelled!, like: matching, speakers: speakers, hop: hop) }
         let rate = format?.sampleRate ?? 1
 
-        // 3. The conversation, as for one microphone per person.
+        // 3. The conversation, as for one microphone per person: frame by frame, the frames between the
+        // diarizer's blocks silent (no label per frame is held).
         var conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: hop, sampleRate: rate, config: config)
-        var active = [Bool](repeating: false, count: speakers)
-        for k in 0..<frameLabels.count {
-            for s in 0..<speakers { active[s] = false }
-            if frameLabels[k] >= 0 { active[indexOfLabel[Int(frameLabels[k])]] = true }
-            active.withUnsafeBufferPointer { conversation.push($0) }
+        let silent = [Bool](repeating: false, count: speakers)
+        var active = silent
+        var pushed = 0
+        labelled?.forEachBlock { frames, label in
+            silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { conversation.push($0) } }
+            active[indexOfLabel[Int(label)]] = true
+            active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
+            active[indexOfLabel[Int(label)]] = false
+            pushed = frames.upperBound
         }
+        silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { conversation.push($0) } }
         conversation.finish()
         let segments = conversation.segments.map { seg -> SpeechSegment in
             var s = seg
@@ -315,17 +323,28 @@ public enum RoomAnalysis {
     static let levelRepeats = 4
     static let delayRepeats = 2
 
-    /// Renumbers `labels` (per frame) by the one-to-one mapping onto `segments`' speakers that shares the
-    /// most frames (`BestAssignment`: exhaustive, at most 8! maps for 8 people).
-    static func relabel(_ labels: inout [Int8], like segments: [SpeechSegment], speakers: Int, hop: Int) {
+    /// Renumbers `labels` by the one-to-one mapping onto `segments`' speakers that shares the most frames
+    /// (`BestAssignment`: exhaustive, at most 8! maps for 8 people). One pass over the blocks, the
+    /// segments sorted by start (memory: the segments' frame ranges).
+    static func relabel(_ labels: inout RoomDiarizer.Labels, like segments: [SpeechSegment], speakers: Int, hop: Int) {
         var common = [Int](repeating: 0, count: speakers * speakers)
-        for seg in segments where seg.speaker >= 0 && seg.speaker < speakers {
-            let first = max(0, seg.startSample / hop), end = min(labels.count, (seg.endSample + hop - 1) / hop)
-            guard first < end else { continue }
-            for k in first..<end where labels[k] >= 0 { common[Int(labels[k]) * speakers + seg.speaker] += 1 }
+        let ranges = segments.compactMap { seg -> (frames: Range<Int>, speaker: Int)? in
+            guard seg.speaker >= 0 && seg.speaker < speakers else { return nil }
+            let first = max(0, seg.startSample / hop), end = min(labels.frameCount, (seg.endSample + hop - 1) / hop)
+            return first < end ? (first..<end, seg.speaker) : nil
+        }.sorted { $0.frames.lowerBound < $1.frames.lowerBound }
+        var next = 0
+        var open: [Int] = []  // ranges that may still overlap a block
+        labels.forEachBlock { frames, label in
+            while next < ranges.count && ranges[next].frames.lowerBound < frames.upperBound { open.append(next); next += 1 }
+            for r in open {
+                let shared = ranges[r].frames.clamped(to: frames).count
+                common[Int(label) * speakers + ranges[r].speaker] += shared
+            }
+            open.removeAll { ranges[$0].frames.upperBound <= frames.upperBound }
         }
         let best = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { Double(common[i * speakers + $0]) } })
-        for k in labels.indices where labels[k] >= 0 { labels[k] = Int8(best[Int(labels[k])]) }
+        labels.rename(best.map { Int8($0) })
     }
 
     private static func ringSize(_ n: Int) -> Int {

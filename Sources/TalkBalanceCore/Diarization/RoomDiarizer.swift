@@ -6,8 +6,9 @@ import Foundation
 ///
 /// Feed it one 10 ms frame at a time: the frame's feature vector (the `MelCepstrum` coefficients
 /// c0...c12, c0 is ignored by default) and whether the voice activity detector called it speech. At
-/// `finish()` it returns a label per pushed frame: -1 no speech, 0..<speakers a person, numbered in order
-/// of first appearance.
+/// `finishBlocks()` it returns a person per block of speech frames (`Labels`: -1 no speech outside the
+/// blocks, 0..<speakers a person, numbered in order of first appearance); `finish()` spells that out as a
+/// label per pushed frame.
 ///
 /// Method:
 /// 1. Speech frames are gathered into *blocks* of at most `blockFrames` consecutive speech frames; a
@@ -27,12 +28,18 @@ import Foundation
 ///    session's, matched one-to-one to a cluster, and seed and anchor that person's Gaussian (see
 ///    `Options.enrolmentUse`); enrolled people get labels 0..<enrolled.count.
 ///
-/// Memory: one byte per pushed frame (the label) plus, per block of up to 0.2 s of speech, two 32-bit
-/// integers and 2 x D floats (D = features used, 12 by default): about 26 floats per 0.2 s of speech, so
-/// under 2 MB per hour of speech. `finish()` normalises them in place and makes the window embeddings
-/// only when needed, so it adds the distance matrix of at most `maxClusteredWindows`^2 doubles (about
-/// 11.5 MB at 1200), the clustered embeddings, and per block a few numbers for the Viterbi pass
-/// (`tools/bench`: 1 h and 2 h of one channel peak at about 39 and 42 MB).
+/// Memory: no label per pushed frame (a frame is speech iff it lies in a block). Per block of up to
+/// 0.2 s of speech: two 32-bit integers and 2 x D floats (D = features used, 12 by default), 104 bytes,
+/// kept by a `BlockStore`: one chunk of 2048 blocks (213 kB) in memory, the full chunks in an unlinked
+/// 0600 temporary file (feature statistics only, never audio; if no such file can be made or written the
+/// chunks stay in memory, about 2.5 MB per hour of speech, and `spillFailure` says why). `finish` reads
+/// them a chunk at a time, normalised as read, and makes the window embeddings only when needed; it adds
+/// the distance matrix of at most `maxClusteredWindows`^2 doubles (about 11.5 MB at 1200), the clustered
+/// embeddings, and what still grows with the session, all small: per block a label (an `Int`) for each
+/// candidate segmentation and in the window clustering, the Viterbi pass's way back (one byte per block
+/// and person), per window of the clustering its block range and cluster, and the result's one byte
+/// per block. Together under 1 MB per hour of speech (`tools/bench`: 1 h and 2 h of one channel peak
+/// at 38.9 and 39.5 MB; before the store, 39.5 and 41.9 MB).
 ///
 /// Not handled in this version: overlapping speech (each speech frame gets exactly one person) and
 /// speakers who never get enough speech to form their own cluster.
@@ -126,57 +133,57 @@ public struct RoomDiarizer: Sendable {
     public let framesPerSecond: Double
     public let options: Options
 
-    /// One byte per pushed frame: -1 no speech, 0 speech (labelled at `finish`).
-    private var labels: [Int8] = []
+    /// Frames pushed so far (a frame is speech iff it lies in a block).
+    public private(set) var frameCount = 0
     private var featureCount = -1
-    private var blockStart: [Int32] = []
-    private var blockCount: [Int32] = []
-    /// Per block: D sums, then D sums of squares.
-    private var blockStats: [Float] = []
+    /// The blocks (first frame, frame count, D sums and D sums of squares), made at the first speech
+    /// frame; full chunks of it live in an unlinked temporary file (see `BlockStore`).
+    private var store: BlockStore?
+    private let chunkBlocks: Int
+    private let spillDirectory: String?
     private var open = false
     private var finished = false
 
     public init(speakers: Int, framesPerSecond: Double, options: Options = Options()) {
+        self.init(speakers: speakers, framesPerSecond: framesPerSecond, options: options,
+                  chunkBlocks: BlockStore.defaultChunkBlocks, spillDirectory: nil)
+    }
+
+    /// As the public initialiser, with the store's chunk size and temporary folder (tests).
+    init(speakers: Int, framesPerSecond: Double, options: Options = Options(), chunkBlocks: Int, spillDirectory: String?) {
         precondition(speakers >= 1 && speakers <= 100, "speakers must be 1...100")
         precondition(framesPerSecond > 0)
         precondition(options.blockFrames >= 1 && options.windowSeconds > 0 && options.hopSeconds > 0)
         self.speakers = speakers
         self.framesPerSecond = framesPerSecond
         self.options = options
+        self.chunkBlocks = chunkBlocks
+        self.spillDirectory = spillDirectory
     }
 
-    /// Frames pushed so far.
-    public var frameCount: Int { labels.count }
+    /// Why the blocks stay in memory instead of the temporary file (nil: they do not; see `BlockStore`).
+    public var spillFailure: BlockStoreError? { store?.spillFailure }
 
     /// Adds one frame. `features` must have the same length on every call (at least `firstFeature + 1`).
     public mutating func push(features: UnsafeBufferPointer<Float>, speech: Bool) {
         precondition(!finished, "push after finish")
-        let frame = labels.count
-        labels.append(speech ? 0 : -1)
+        let frame = frameCount
+        frameCount += 1
         guard speech else { open = false; return }
         if featureCount < 0 {
             let end = min(options.endFeature ?? features.count, features.count)
             precondition(end > options.firstFeature, "too few features")
             featureCount = end - options.firstFeature
+            store = BlockStore(dims: featureCount, chunkBlocks: chunkBlocks, directory: spillDirectory)
         }
-        let d = featureCount
-        if !open || Int(blockCount[blockCount.count - 1]) >= options.blockFrames {
-            blockStart.append(Int32(frame))
-            blockCount.append(0)
-            blockStats.append(contentsOf: repeatElement(0, count: 2 * d))
+        // A copy of this diarizer shares the store: the one that pushes first takes its own.
+        if !isKnownUniquelyReferenced(&store) { store = store!.copy() }
+        let blocks = store!
+        if !open || blocks.lastFrames >= options.blockFrames {
+            blocks.append(start: frame)
             open = true
         }
-        let b = blockCount.count - 1
-        blockCount[b] += 1
-        let base = 2 * d * b
-        let first = options.firstFeature
-        blockStats.withUnsafeMutableBufferPointer { s in
-            for i in 0..<d {
-                let x = features[first + i]
-                s[base + i] += x
-                s[base + d + i] += x * x
-            }
-        }
+        blocks.addFrame(features, first: options.firstFeature)
     }
 
     public mutating func push(features: [Float], speech: Bool) {
@@ -184,10 +191,14 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// A label per pushed frame: -1 no speech, 0..<speakers in order of first appearance.
+    /// One byte per frame: for tests and short sessions; `finishBlocks` does not hold them.
     public mutating func finish() -> [Int8] { finish(enrolled: []) }
 
-    /// A label per pushed frame: -1 no speech; `enrolled[e]` gets label e; the people not enrolled get
-    /// `enrolled.count`..<speakers in order of first appearance.
+    /// As `finishBlocks(enrolled:)`, as a label per pushed frame (one byte per frame).
+    public mutating func finish(enrolled: [VoiceStatistics]) -> [Int8] { finishBlocks(enrolled: enrolled).perFrame }
+
+    /// The labels, per block of speech frames: -1 no speech; `enrolled[e]` gets label e; the people not
+    /// enrolled get `enrolled.count`..<speakers in order of first appearance.
     ///
     /// `enrolled` holds at most `speakers` voices measured with the same front end as the pushed
     /// features (all coefficients, raw: this diarizer normalises them with the session's statistics and
@@ -195,19 +206,22 @@ public struct RoomDiarizer: Sendable {
     /// average log-likelihood of each voice's frames under the cluster's Gaussian and the cluster's frames
     /// under the voice's Gaussian; what else they do is `options.enrolmentUse`.
     ///
-    /// Call once: the diarizer hands over its labels and normalises its statistics in place (no copy of
-    /// the session's state is made), so it takes no more frames afterwards.
-    public mutating func finish(enrolled: [VoiceStatistics]) -> [Int8] {
+    /// Call once: it takes no more frames afterwards. The statistics are normalised as they are read
+    /// (`BlockReader`), a chunk at a time; the store is not changed (a copy of this diarizer finishes on
+    /// its own). Memory besides the store's chunks: per block a label (an `Int`) for each candidate
+    /// segmentation, the Viterbi pass's way back (one byte per block and person) and the window
+    /// clustering (see the type's comment).
+    public mutating func finishBlocks(enrolled: [VoiceStatistics] = []) -> Labels {
         precondition(enrolled.count <= speakers, "more enrolled voices than speakers")
         precondition(!finished, "finish called twice")
         finished = true
-        var out = labels
-        labels = []
-        let blocks = blockCount.count
-        guard blocks > 0 else { return out }
-        guard speakers > 1 else { return out }
-        let (mean, scale) = normaliseStats()
-        let stats = blockStats
+        guard let store, store.count > 0 else { return Labels(frameCount: frameCount, store: nil, blockLabels: []) }
+        let blocks = store.count
+        guard speakers > 1 else {
+            return Labels(frameCount: frameCount, store: store, blockLabels: [Int8](repeating: 0, count: blocks))
+        }
+        let (mean, scale) = normalisation(BlockReader(store))
+        let stats = BlockReader(store, mean: mean, scale: scale)
         let voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
         let d = featureCount
         let blockLabels: [Int]
@@ -225,7 +239,7 @@ public struct RoomDiarizer: Sendable {
             blockLabels = candidates[best]
         case .name:
             let initial = initialLabels(stats: stats)
-            blockLabels = Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: d,
+            blockLabels = Self.resegment(stats: stats, dims: d,
                                          initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
         default:
             if voices.isEmpty && options.clustering == .overclustered {
@@ -241,61 +255,101 @@ public struct RoomDiarizer: Sendable {
         // Enrolled voices first (by a final match), the rest in order of first appearance.
         var map = [Int](repeating: -1, count: speakers)
         if !voices.isEmpty {
-            let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: blockLabels, clusters: speakers)
+            let match = Self.match(voices: voices, stats: stats, dims: d, labels: blockLabels, clusters: speakers)
             for (e, c) in match.enumerated() { map[c] = e }
         }
         var next = voices.count
+        var out = [Int8](repeating: 0, count: blocks)
         for b in 0..<blocks {
             let l = blockLabels[b]
             if map[l] < 0 { map[l] = next; next += 1 }
-            let s = Int(blockStart[b])
-            for f in s..<(s + Int(blockCount[b])) { out[f] = Int8(map[l]) }
+            out[b] = Int8(map[l])
         }
-        return out
+        return Labels(frameCount: frameCount, store: store, blockLabels: out)
+    }
+
+    /// What `finishBlocks` decides: a person per block of speech frames, in time order; every frame
+    /// outside the blocks is no speech. Memory: one byte per block (a block holds up to 0.2 s of speech);
+    /// the blocks' frames are read from the diarizer's store, a chunk at a time, as `forEachBlock` goes.
+    public struct Labels: Sendable {
+        /// Frames pushed, speech or not.
+        public let frameCount: Int
+        let store: BlockStore?
+        /// The person of each block.
+        private(set) var blockLabels: [Int8]
+
+        init(frameCount: Int, store: BlockStore?, blockLabels: [Int8]) {
+            self.frameCount = frameCount
+            self.store = store
+            self.blockLabels = blockLabels
+        }
+
+        /// Calls `body` with each block's frames and person, in time order.
+        public func forEachBlock(_ body: (_ frames: Range<Int>, _ label: Int8) -> Void) {
+            guard let store else { return }
+            let reader = BlockReader(store)
+            for b in blockLabels.indices {
+                let start = Int(reader.start(b))
+                body(start..<(start + Int(reader.frames(b))), blockLabels[b])
+            }
+        }
+
+        /// A label per frame, -1 no speech (one byte per frame).
+        public var perFrame: [Int8] {
+            var out = [Int8](repeating: -1, count: frameCount)
+            forEachBlock { frames, label in for f in frames { out[f] = label } }
+            return out
+        }
+
+        /// Person l becomes `map[l]`.
+        public mutating func rename(_ map: [Int8]) {
+            for b in blockLabels.indices { blockLabels[b] = map[Int(blockLabels[b])] }
+        }
     }
 
     // MARK: - Enrolment
 
     /// Clustering, voices matched to its clusters, re-segmentation with the voices anchoring their clusters.
-    private func anchored(stats: [Float], voices: [Voice], distance: Options.Clustering? = nil) -> [Int] {
+    private func anchored(stats: BlockReader, voices: [Voice], distance: Options.Clustering? = nil) -> [Int] {
         let d = featureCount
         let initial = initialLabels(stats: stats, distance: distance)
         var anchors: [Int: Voice] = [:]
         if !voices.isEmpty {
-            let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: initial, clusters: speakers)
+            let match = Self.match(voices: voices, stats: stats, dims: d, labels: initial, clusters: speakers)
             for (e, c) in match.enumerated() { anchors[c] = voices[e].weighted(options.enrolmentWeight) }
         }
         let found = max((initial.max() ?? 0) + 1, (anchors.keys.max() ?? 0) + 1)
-        return Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: d, initial: initial,
+        return Self.resegment(stats: stats, dims: d, initial: initial,
                               speakers: found, options: options, anchors: anchors)
     }
 
     /// The first labels come from decoding with the enrolled voices' own Gaussians (plus, when not
     /// everyone is enrolled, the Gaussians of the clustering's clusters no voice matched), then
     /// re-segmentation with the voices anchoring their clusters. Everyone enrolled: no clustering at all.
-    private func seeded(stats: [Float], voices: [Voice]) -> [Int] {
+    private func seeded(stats: BlockReader, voices: [Voice]) -> [Int] {
         let d = featureCount
-        var models = voices.map { Self.mapModel(frames: $0.frames, sum: $0.sum, sumOfSquares: $0.sumOfSquares, stats: stats, counts: blockCount, dims: d) }
+        var models = voices.map { Self.mapModel(frames: $0.frames, sum: $0.sum, sumOfSquares: $0.sumOfSquares, stats: stats, dims: d) }
         if voices.count < speakers {
             // The people not enrolled: the clustering's clusters that no voice matched. (Tried instead:
             // the blocks a session-wide Gaussian explains better than any enrolled voice; the broad
             // Gaussian took most blocks and DER went to 0.38.)
             let clusters = initialLabels(stats: stats)
-            let matched = Set(Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: clusters, clusters: speakers))
+            let matched = Set(Self.match(voices: voices, stats: stats, dims: d, labels: clusters, clusters: speakers))
             for c in 0..<speakers where !matched.contains(c) {
                 var n = 0.0
                 var s1 = [Double](repeating: 0, count: d), s2 = s1
-                for b in 0..<blockCount.count where clusters[b] == c {
-                    n += Double(blockCount[b])
-                    for i in 0..<d { s1[i] += Double(stats[2 * d * b + i]); s2[i] += Double(stats[2 * d * b + d + i]) }
+                stats.forEach { b, frames, sums in
+                    guard clusters[b] == c else { return }
+                    n += Double(frames)
+                    for i in 0..<d { s1[i] += Double(sums[i]); s2[i] += Double(sums[d + i]) }
                 }
-                if n > 0 { models.append(Self.mapModel(frames: n, sum: s1, sumOfSquares: s2, stats: stats, counts: blockCount, dims: d)) }
+                if n > 0 { models.append(Self.mapModel(frames: n, sum: s1, sumOfSquares: s2, stats: stats, dims: d)) }
             }
         }
-        let initial = Self.decode(stats: stats, counts: blockCount, dims: d, models: models, penalty: options.switchPenalty)
+        let initial = Self.decode(stats: stats, dims: d, models: models, penalty: options.switchPenalty)
         var anchors: [Int: Voice] = [:]
         for (e, v) in voices.enumerated() { anchors[e] = v.weighted(options.enrolmentWeight) }
-        return Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: d, initial: initial,
+        return Self.resegment(stats: stats, dims: d, initial: initial,
                               speakers: models.count, options: options, anchors: anchors)
     }
 
@@ -303,12 +357,12 @@ public struct RoomDiarizer: Sendable {
     /// 1` with each pair of clusters merged, each re-segmented; the one with the highest `objective` less
     /// `selectionExtraSwitchPenalty` per change of person (ties: the earlier, the plain cosine clustering
     /// first).
-    private func likeliestCandidate(stats: [Float]) -> [Int] {
+    private func likeliestCandidate(stats: BlockReader) -> [Int] {
         let d = featureCount, k = speakers
         var best: [Int] = [], bestScore = -Double.infinity
         var seen: Set<[Int]> = []
         func consider(_ initial: [Int]) {
-            let labels = Self.numberedInOrder(Self.resegment(stats: stats, counts: blockCount, starts: blockStart, dims: d, initial: initial,
+            let labels = Self.numberedInOrder(Self.resegment(stats: stats, dims: d, initial: initial,
                                                              speakers: (initial.max() ?? 0) + 1, options: options))
             guard seen.insert(labels).inserted else { return }
             var changes = 0
@@ -332,22 +386,22 @@ public struct RoomDiarizer: Sendable {
     /// the Gaussian of the cluster it matches, weighted by `enrolmentWeight` as in the fit. (Measured:
     /// without the enrolment term the clustering's answer wins where it is wrong, 0.152 vs 0.112 strict
     /// DER on the tuning seeds; unweighted, one 40 s session picked a seeding that doubled confusion.)
-    private func objective(stats: [Float], labels: [Int], voices: [Voice]) -> Double {
+    private func objective(stats: BlockReader, labels: [Int], voices: [Voice]) -> Double {
         let d = featureCount, k = speakers
         var n = [Double](repeating: 0, count: k)
         var s1 = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), s2 = s1
-        for b in 0..<blockCount.count {
-            n[labels[b]] += Double(blockCount[b])
+        stats.forEach { b, frames, sums in
+            n[labels[b]] += Double(frames)
             for i in 0..<d {
-                s1[labels[b]][i] += Double(stats[2 * d * b + i])
-                s2[labels[b]][i] += Double(stats[2 * d * b + d + i])
+                s1[labels[b]][i] += Double(sums[i])
+                s2[labels[b]][i] += Double(sums[d + i])
             }
         }
-        let models = (0..<k).map { Self.mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, counts: blockCount, dims: d) }
+        let models = (0..<k).map { Self.mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, dims: d) }
         var total = 0.0
         for c in 0..<k where n[c] > 0 { total += n[c] * models[c].averageLogLikelihood(frames: n[c], sum: s1[c], sumOfSquares: s2[c]) }
         for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { total -= options.switchPenalty }
-        let match = Self.match(voices: voices, stats: stats, counts: blockCount, dims: d, labels: labels, clusters: k)
+        let match = Self.match(voices: voices, stats: stats, dims: d, labels: labels, clusters: k)
         var enrol = 0.0
         for (e, c) in match.enumerated() {
             enrol += voices[e].frames * models[c].averageLogLikelihood(frames: voices[e].frames, sum: voices[e].sum,
@@ -388,15 +442,15 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// For each voice, its cluster (one-to-one; `clusters` >= voices; clusters without blocks fit nobody).
-    static func match(voices: [Voice], stats: [Float], counts: [Int32], dims d: Int, labels: [Int], clusters k: Int) -> [Int] {
+    static func match(voices: [Voice], stats: BlockReader, dims d: Int, labels: [Int], clusters k: Int) -> [Int] {
         var n = [Double](repeating: 0, count: k)
         var s1 = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), s2 = s1
-        for b in 0..<counts.count {
+        stats.forEach { b, frames, sums in
             let l = labels[b]
-            n[l] += Double(counts[b])
+            n[l] += Double(frames)
             for i in 0..<d {
-                s1[l][i] += Double(stats[2 * d * b + i])
-                s2[l][i] += Double(stats[2 * d * b + d + i])
+                s1[l][i] += Double(sums[i])
+                s2[l][i] += Double(sums[d + i])
             }
         }
         let scores = voices.map { v -> [Double] in
@@ -413,17 +467,17 @@ public struct RoomDiarizer: Sendable {
 
     // MARK: - Normalisation
 
-    /// Normalises the block sums in place (per-session mean and variance of each feature); returns the
-    /// mean and the scale used.
-    private mutating func normaliseStats() -> (mean: [Double], scale: [Double]) {
+    /// The per-session mean and scale (1 / standard deviation) of each feature, from the raw block sums;
+    /// `BlockReader(store, mean:scale:)` applies them as it reads.
+    private func normalisation(_ raw: BlockReader) -> (mean: [Double], scale: [Double]) {
         let d = featureCount
         var total = 0.0
         var mean = [Double](repeating: 0, count: d), square = [Double](repeating: 0, count: d)
-        for b in 0..<blockCount.count {
-            total += Double(blockCount[b])
+        raw.forEach { _, frames, sums in
+            total += Double(frames)
             for i in 0..<d {
-                mean[i] += Double(blockStats[2 * d * b + i])
-                square[i] += Double(blockStats[2 * d * b + d + i])
+                mean[i] += Double(sums[i])
+                square[i] += Double(sums[d + i])
             }
         }
         var scale = [Double](repeating: 1, count: d)
@@ -432,49 +486,40 @@ public struct RoomDiarizer: Sendable {
             let variance = square[i] / total - mean[i] * mean[i]
             scale[i] = variance > 1e-9 ? 1 / variance.squareRoot() : 1
         }
-        for b in 0..<blockCount.count {
-            let n = Double(blockCount[b])
-            for i in 0..<d {
-                let s1 = Double(blockStats[2 * d * b + i]), s2 = Double(blockStats[2 * d * b + d + i])
-                let m = mean[i], k = scale[i]
-                blockStats[2 * d * b + i] = Float((s1 - n * m) * k)
-                blockStats[2 * d * b + d + i] = Float((s2 - 2 * m * s1 + n * m * m) * k * k)
-            }
-        }
         return (mean, scale)
     }
 
     // MARK: - Windows, embeddings, clustering
 
     /// Block ranges of the sliding windows.
-    private func windows() -> [Range<Int>] {
+    private func windows(_ stats: BlockReader) -> [Range<Int>] {
         let windowFrames = max(1, Int((options.windowSeconds * framesPerSecond).rounded()))
         let hopFrames = max(1, Int((options.hopSeconds * framesPerSecond).rounded()))
-        let blocks = blockCount.count
+        let blocks = stats.count
         var out: [Range<Int>] = []
         var start = 0
         while start < blocks {
             var end = start, frames = 0
-            while end < blocks && frames < windowFrames { frames += Int(blockCount[end]); end += 1 }
+            while end < blocks && frames < windowFrames { frames += Int(stats.frames(end)); end += 1 }
             out.append(start..<end)
             if end >= blocks { break }
             var moved = 0
             var next = start
-            while next < end - 1 && moved < hopFrames { moved += Int(blockCount[next]); next += 1 }
+            while next < end - 1 && moved < hopFrames { moved += Int(stats.frames(next)); next += 1 }
             start = max(start + 1, next)
         }
         return out
     }
 
-    private func embedding(stats: [Float], range: Range<Int>) -> [Double] {
+    private func embedding(stats: BlockReader, range: Range<Int>) -> [Double] {
         let d = featureCount
         var s1 = [Double](repeating: 0, count: d), s2 = [Double](repeating: 0, count: d)
         var n = 0.0
-        for b in range {
-            n += Double(blockCount[b])
+        stats.forEach(range) { _, frames, sums in
+            n += Double(frames)
             for i in 0..<d {
-                s1[i] += Double(stats[2 * d * b + i])
-                s2[i] += Double(stats[2 * d * b + d + i])
+                s1[i] += Double(sums[i])
+                s2[i] += Double(sums[d + i])
             }
         }
         var e = [Double](repeating: 0, count: options.useDeviation ? 2 * d : d)
@@ -493,10 +538,10 @@ public struct RoomDiarizer: Sendable {
     /// centre is nearest).
     /// `distance`: `.cosine` or `.euclidean` for the window clustering (default: as the options say;
     /// `.likelier` clusters by cosine here, `finish` tries both).
-    private func initialLabels(stats: [Float], distance: Options.Clustering? = nil, clusters: Int? = nil) -> [Int] {
+    private func initialLabels(stats: BlockReader, distance: Options.Clustering? = nil, clusters: Int? = nil) -> [Int] {
         let distance = distance ?? options.clustering
         if distance == .glr { return glrLabels(stats: stats) }
-        let ranges = windows()
+        let ranges = windows(stats)
         // Centre the embeddings (cosine distance is about directions from the session mean). They are
         // made when needed and never all held: memory stays at the clustered subset.
         let dim = options.useDeviation ? 2 * featureCount : featureCount
@@ -511,8 +556,8 @@ public struct RoomDiarizer: Sendable {
             for i in 0..<dim { e[i] -= centre[i] }
             return e
         }
-        var labels = [Int](repeating: 0, count: blockCount.count)
-        var bestDistance = [Int](repeating: Int.max, count: blockCount.count)
+        var labels = [Int](repeating: 0, count: stats.count)
+        var bestDistance = [Int](repeating: Int.max, count: stats.count)
         for (w, r) in ranges.enumerated() {
             let centreBlock2 = r.lowerBound + r.upperBound - 1  // twice the centre
             for b in r {
@@ -633,24 +678,24 @@ public struct RoomDiarizer: Sendable {
 
     /// GLR clustering: non-overlapping windows of about `windowSeconds` of speech, each a diagonal
     /// Gaussian; merge the pair whose merged Gaussian loses least likelihood.
-    private func glrLabels(stats: [Float]) -> [Int] {
+    private func glrLabels(stats: BlockReader) -> [Int] {
         let d = featureCount
         let windowFrames = max(1, Int((options.windowSeconds * framesPerSecond).rounded()))
-        var owner = [Int](repeating: 0, count: blockCount.count)
+        var owner = [Int](repeating: 0, count: stats.count)
         var n: [Double] = [], s1: [[Double]] = [], s2: [[Double]] = []
         var frames = windowFrames
-        for b in 0..<blockCount.count {
+        stats.forEach { b, blockFrames, sums in
             if frames >= windowFrames {
                 n.append(0); s1.append([Double](repeating: 0, count: d)); s2.append([Double](repeating: 0, count: d))
                 frames = 0
             }
             let c = n.count - 1
             owner[b] = c
-            n[c] += Double(blockCount[b])
-            frames += Int(blockCount[b])
+            n[c] += Double(blockFrames)
+            frames += Int(blockFrames)
             for i in 0..<d {
-                s1[c][i] += Double(stats[2 * d * b + i])
-                s2[c][i] += Double(stats[2 * d * b + d + i])
+                s1[c][i] += Double(sums[i])
+                s2[c][i] += Double(sums[d + i])
             }
         }
         let labels = Self.clusterGLR(n: n, s1: s1, s2: s2, clusters: speakers, bicLambda: options.bicLambda,
@@ -754,20 +799,19 @@ public struct RoomDiarizer: Sendable {
     /// Diagonal Gaussian per cluster, blocks scored exactly from their sums, Viterbi with a switch
     /// penalty; `options.iterations` rounds. `anchors[c]`: statistics (already weighted) that join
     /// cluster c's Gaussian in every round (enrolled voices).
-    static func resegment(stats: [Float], counts: [Int32], starts: [Int32], dims d: Int, initial: [Int],
+    static func resegment(stats: BlockReader, dims d: Int, initial: [Int],
                           speakers k: Int, options: Options, anchors: [Int: Voice] = [:]) -> [Int] {
-        let blocks = counts.count
         var labels = initial
         for _ in 0..<max(0, options.iterations) {
             // Fit.
             var n = [Double](repeating: 0, count: k)
             var s1 = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), s2 = s1
-            for b in 0..<blocks {
+            stats.forEach { b, frames, sums in
                 let l = labels[b]
-                n[l] += Double(counts[b])
+                n[l] += Double(frames)
                 for i in 0..<d {
-                    s1[l][i] += Double(stats[2 * d * b + i])
-                    s2[l][i] += Double(stats[2 * d * b + d + i])
+                    s1[l][i] += Double(sums[i])
+                    s2[l][i] += Double(sums[d + i])
                 }
             }
             for (c, v) in anchors where c < k {
@@ -780,23 +824,23 @@ public struct RoomDiarizer: Sendable {
                 n[c] += v.frames
                 for i in 0..<v.known { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
             }
-            let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, counts: counts, dims: d) }
-            labels = decode(stats: stats, counts: counts, dims: d, models: models, penalty: options.switchPenalty)
+            let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, dims: d) }
+            labels = decode(stats: stats, dims: d, models: models, penalty: options.switchPenalty)
         }
         return labels
     }
 
     /// A cluster's Gaussian; clusters with little data lean on the session-wide statistics (MAP-style,
     /// 50 frames of prior).
-    static func mapModel(frames n: Double, sum s1: [Double], sumOfSquares s2: [Double], stats: [Float], counts: [Int32],
+    static func mapModel(frames n: Double, sum s1: [Double], sumOfSquares s2: [Double], stats: BlockReader,
                          dims d: Int) -> DiagonalGaussian {
         var g1 = [Double](repeating: 0, count: d), g2 = [Double](repeating: 0, count: d)
         var total = 0.0
-        for b in 0..<counts.count {
-            total += Double(counts[b])
+        stats.forEach { _, frames, sums in
+            total += Double(frames)
             for i in 0..<d {
-                g1[i] += Double(stats[2 * d * b + i])
-                g2[i] += Double(stats[2 * d * b + d + i])
+                g1[i] += Double(sums[i])
+                g2[i] += Double(sums[d + i])
             }
         }
         let prior = 50.0
@@ -814,17 +858,19 @@ public struct RoomDiarizer: Sendable {
     /// Scores every block under every model (sum over the block's frames of log N(x | mean, variance),
     /// exact from the sums; computed as the Viterbi pass reaches the block, never all held) and returns
     /// the Viterbi labels.
-    static func decode(stats: [Float], counts: [Int32], dims d: Int, models: [DiagonalGaussian], penalty: Double) -> [Int] {
+    static func decode(stats: BlockReader, dims d: Int, models: [DiagonalGaussian], penalty: Double) -> [Int] {
         let logNorm = models.map { m in -0.5 * m.variance.reduce(0) { $0 + log(2 * Double.pi * $1) } }
-        return viterbi(blocks: counts.count, states: models.count, penalty: penalty) { b, c in
-            let frames = Double(counts[b])
-            var q = 0.0
-            for i in 0..<d {
-                let a = Double(stats[2 * d * b + i]), s = Double(stats[2 * d * b + d + i])
-                let m = models[c].mean[i]
-                q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
+        return viterbi(blocks: stats.count, states: models.count, penalty: penalty) { b, c in
+            stats.withBlock(b) { blockFrames, sums in
+                let frames = Double(blockFrames)
+                var q = 0.0
+                for i in 0..<d {
+                    let a = Double(sums[i]), s = Double(sums[d + i])
+                    let m = models[c].mean[i]
+                    q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
+                }
+                return frames * logNorm[c] - 0.5 * q
             }
-            return frames * logNorm[c] - 0.5 * q
         }
     }
 
