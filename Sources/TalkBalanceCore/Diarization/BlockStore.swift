@@ -152,12 +152,16 @@ final class BlockStore: @unchecked Sendable {
 
     // MARK: - Reading
 
-    /// Chunk `c` as appended (from the file or from memory). A failed read of the file is fatal: the
-    /// statistics it held exist nowhere else.
+    /// Chunk `c` as appended (from the file or from memory). A failed read of the file (a disk error
+    /// under a file this process wrote moments ago) ends the program: the statistics it held exist
+    /// nowhere else. It says so in one line on stderr and exits with 74 (EX_IOERR), with no trace.
     func chunk(_ c: Int) -> Chunk {
         precondition(c >= 0 && c < chunkCount)
         if c >= spilledChunks { return held[c - spilledChunks] }
-        do { return try read(c) } catch { fatalError("\(error)") }
+        do { return try read(c) } catch {
+            FileHandle.standardError.write(Data("talkbalance: cannot read back the room analysis's temporary voice statistics (\(error)); nothing was written\n".utf8))
+            exit(74)
+        }
     }
 
     private func read(_ c: Int) throws(BlockStoreError) -> Chunk {
