@@ -359,12 +359,12 @@ public struct RoomDiarizer: Sendable {
     /// first).
     private func likeliestCandidate(stats: BlockReader) -> [Int] {
         let d = featureCount, k = speakers
+        // Only the best labelling so far is kept (a candidate met twice scores the same, and ties keep
+        // the earlier), so memory is two labellings whatever the number of candidates.
         var best: [Int] = [], bestScore = -Double.infinity
-        var seen: Set<[Int]> = []
         func consider(_ initial: [Int]) {
             let labels = Self.numberedInOrder(Self.resegment(stats: stats, dims: d, initial: initial,
                                                              speakers: (initial.max() ?? 0) + 1, options: options))
-            guard seen.insert(labels).inserted else { return }
             var changes = 0
             for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { changes += 1 }
             let score = objective(stats: stats, labels: labels, voices: []) - options.selectionExtraSwitchPenalty * Double(changes)
