@@ -35,11 +35,11 @@ import Foundation
 /// chunks stay in memory, about 2.5 MB per hour of speech, and `spillFailure` says why). `finish` reads
 /// them a chunk at a time, normalised as read, and makes the window embeddings only when needed; it adds
 /// the distance matrix of at most `maxClusteredWindows`^2 doubles (about 11.5 MB at 1200), the clustered
-/// embeddings, and what still grows with the session, all small: per block a label (an `Int`) for each
-/// candidate segmentation and in the window clustering, the Viterbi pass's way back (one byte per block
+/// embeddings, and what still grows with the session, all small: per block a label (an `Int`) in a few
+/// segmentations at a time (the candidate being judged and the best so far) and in the window clustering, the Viterbi pass's way back (one byte per block
 /// and person), per window of the clustering its block range and cluster, and the result's one byte
 /// per block. Together under 1 MB per hour of speech (`tools/bench`: 1 h and 2 h of one channel peak
-/// at 38.9 and 39.5 MB; before the store, 39.5 and 41.9 MB).
+/// at 39.3 and 39.6 MB with `.overclustered`; before the store, 39.5 and 41.9 MB).
 ///
 /// Not handled in this version: overlapping speech (each speech frame gets exactly one person) and
 /// speakers who never get enough speech to form their own cluster.
@@ -208,8 +208,8 @@ public struct RoomDiarizer: Sendable {
     ///
     /// Call once: it takes no more frames afterwards. The statistics are normalised as they are read
     /// (`BlockReader`), a chunk at a time; the store is not changed (a copy of this diarizer finishes on
-    /// its own). Memory besides the store's chunks: per block a label (an `Int`) for each candidate
-    /// segmentation, the Viterbi pass's way back (one byte per block and person) and the window
+    /// its own). Memory besides the store's chunks: per block a label (an `Int`) in a few candidate
+    /// segmentations at a time, the Viterbi pass's way back (one byte per block and person) and the window
     /// clustering (see the type's comment).
     public mutating func finishBlocks(enrolled: [VoiceStatistics] = []) -> Labels {
         precondition(enrolled.count <= speakers, "more enrolled voices than speakers")
