@@ -75,7 +75,7 @@ public struct RoomDiarizer: Sendable {
             /// column 17.5% -> 12.4%; but paa-diarizationExample2 (six people, 3.5 s each) 16.0% -> 30.9%.
             case likelier
             /// `.likelier` with more candidates and a stricter judge: the `.cosine` and `.euclidean`
-            /// clusterings into `speakers`, and into `speakers + 1` with each pair of clusters merged,
+            /// clusterings into `speakers`, and (up to 3 people) into `speakers + 1` with each pair of clusters merged,
             /// every one re-segmented; keeps the likeliest (as `.likelier`) where each change of person
             /// costs `selectionExtraSwitchPenalty` more than in the re-segmentation. A talker whose voice
             /// has two registers (or whose content repeats) is likelier split in two, with a quiet
@@ -353,8 +353,13 @@ public struct RoomDiarizer: Sendable {
                               speakers: models.count, options: options, anchors: anchors)
     }
 
-    /// `.overclustered`: the `.cosine` and `.euclidean` clusterings into `speakers`, and into `speakers +
-    /// 1` with each pair of clusters merged, each re-segmented; the one with the highest `objective` less
+    /// Most people for whom `.overclustered` adds the merged candidates (a couple and the facilitator).
+    /// Their number grows as (N + 1) N / 2 per distance: with 8 people a live re-clustering of 5 minutes
+    /// took about 0.3 s, most of the ALSA buffer's 0.32 s; with more than 3 it is `.likelier`.
+    static let mostOverclustered = 3
+
+    /// `.overclustered`: the `.cosine` and `.euclidean` clusterings into `speakers`, and (up to
+    /// `mostOverclustered` people) into `speakers + 1` with each pair of clusters merged, each re-segmented; the one with the highest `objective` less
     /// `selectionExtraSwitchPenalty` per change of person (ties: the earlier, the plain cosine clustering
     /// first).
     private func likeliestCandidate(stats: BlockReader) -> [Int] {
@@ -372,6 +377,7 @@ public struct RoomDiarizer: Sendable {
         }
         for distance in [Options.Clustering.cosine, .euclidean] {
             consider(initialLabels(stats: stats, distance: distance))
+            guard k <= Self.mostOverclustered else { continue }
             let over = initialLabels(stats: stats, distance: distance, clusters: k + 1)
             guard (over.max() ?? 0) >= k else { continue }   // too few windows for one cluster more
             for a in 0..<k {
@@ -397,7 +403,8 @@ public struct RoomDiarizer: Sendable {
                 s2[labels[b]][i] += Double(sums[d + i])
             }
         }
-        let models = (0..<k).map { Self.mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, dims: d) }
+        let session = SessionMoments(stats, dims: d)
+        let models = (0..<k).map { Self.mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], session: session) }
         var total = 0.0
         for c in 0..<k where n[c] > 0 { total += n[c] * models[c].averageLogLikelihood(frames: n[c], sum: s1[c], sumOfSquares: s2[c]) }
         for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { total -= options.switchPenalty }
@@ -802,6 +809,7 @@ public struct RoomDiarizer: Sendable {
     static func resegment(stats: BlockReader, dims d: Int, initial: [Int],
                           speakers k: Int, options: Options, anchors: [Int: Voice] = [:]) -> [Int] {
         var labels = initial
+        let session = SessionMoments(stats, dims: d)
         for _ in 0..<max(0, options.iterations) {
             // Fit.
             var n = [Double](repeating: 0, count: k)
@@ -824,7 +832,7 @@ public struct RoomDiarizer: Sendable {
                 n[c] += v.frames
                 for i in 0..<v.known { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
             }
-            let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], stats: stats, dims: d) }
+            let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], session: session) }
             labels = decode(stats: stats, dims: d, models: models, penalty: options.switchPenalty)
         }
         return labels
@@ -834,15 +842,33 @@ public struct RoomDiarizer: Sendable {
     /// 50 frames of prior).
     static func mapModel(frames n: Double, sum s1: [Double], sumOfSquares s2: [Double], stats: BlockReader,
                          dims d: Int) -> DiagonalGaussian {
-        var g1 = [Double](repeating: 0, count: d), g2 = [Double](repeating: 0, count: d)
-        var total = 0.0
-        stats.forEach { _, frames, sums in
-            total += Double(frames)
-            for i in 0..<d {
-                g1[i] += Double(sums[i])
-                g2[i] += Double(sums[d + i])
+        mapModel(frames: n, sum: s1, sumOfSquares: s2, session: SessionMoments(stats, dims: d))
+    }
+
+    /// The whole session's frame count and feature sums: the prior of `mapModel`. Computed once per
+    /// re-segmentation or judgement (a pass over the blocks), not once per person and round.
+    struct SessionMoments {
+        var frames = 0.0
+        var sum: [Double], sumOfSquares: [Double]
+        init(_ stats: BlockReader, dims d: Int) {
+            var g1 = [Double](repeating: 0, count: d), g2 = [Double](repeating: 0, count: d)
+            var total = 0.0
+            stats.forEach { _, frames, sums in
+                total += Double(frames)
+                for i in 0..<d {
+                    g1[i] += Double(sums[i])
+                    g2[i] += Double(sums[d + i])
+                }
             }
+            frames = total
+            sum = g1
+            sumOfSquares = g2
         }
+    }
+
+    static func mapModel(frames n: Double, sum s1: [Double], sumOfSquares s2: [Double], session: SessionMoments) -> DiagonalGaussian {
+        let d = s1.count
+        let g1 = session.sum, g2 = session.sumOfSquares, total = session.frames
         let prior = 50.0
         var mean = [Double](repeating: 0, count: d), variance = [Double](repeating: 1, count: d)
         for i in 0..<d {
