@@ -2,7 +2,7 @@ import Foundation
 
 /// What went wrong at the C boundary of `BlockStore`'s temporary file: the call and its `errno`.
 public enum BlockStoreError: Error, Equatable, CustomStringConvertible {
-    /// mkostemp, unlink or fchmod in `directory` failed.
+    /// mkstemp, unlink, fchmod or fcntl in `directory` failed.
     case create(directory: String, call: String, errno: Int32)
     case write(errno: Int32)
     case read(errno: Int32)
@@ -27,7 +27,7 @@ public enum BlockStoreError: Error, Equatable, CustomStringConvertible {
 /// Memory: the chunk being filled (`chunkBlocks` blocks of 8 + 8 x D bytes: 213 kB at the default 2048
 /// blocks and D = 12, about 40 s of speech); every full chunk goes to a temporary file, so memory does
 /// not grow with the session. Only these feature statistics go to disk, never audio. The file is created
-/// with mkostemp in $TMPDIR (else /tmp) when the first chunk fills (a session of less than about 40 s
+/// with mkstemp in $TMPDIR (else /tmp) when the first chunk fills (a session of less than about 40 s
 /// of speech never touches the disk), made mode 0600 and unlinked at once: it has no name, nothing is
 /// left behind even on a crash, and the space is freed when the descriptor is closed (`deinit`). The
 /// page cache, not this process, holds its pages while they are read.
@@ -209,37 +209,34 @@ private final class SpillFile {
 
     /// Writes all of `values` at byte `offset`.
     func write<T>(_ values: [T], at offset: Int) throws(BlockStoreError) {
-        let failure: BlockStoreError? = values.withUnsafeBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return .write(errno: errno)
-                }
-                done += n
-            }
-            return nil
+        let failure = values.withUnsafeBytes { bytes in
+            Self.transferAll(bytes.count) { done in pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
         }
-        if let failure { throw failure }
+        if let e = failure { throw .write(errno: e == 0 ? EIO : e) }   // 0: nothing written, as a disk error
     }
 
     /// Fills `values` from byte `offset`.
     func read<T>(into values: inout [T], at offset: Int) throws(BlockStoreError) {
-        let failure: BlockStoreError? = values.withUnsafeMutableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let n = pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return .read(errno: errno)
-                }
-                if n == 0 { return .shortRead }
-                done += n
-            }
-            return nil
+        let failure = values.withUnsafeMutableBytes { bytes in
+            Self.transferAll(bytes.count) { done in pread(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
         }
-        if let failure { throw failure }
+        if let e = failure { throw e == 0 ? .shortRead : .read(errno: e) }
+    }
+
+    /// Calls `transfer(done)` (bytes moved, or -1 with errno set) until `total` bytes have moved,
+    /// retrying on EINTR. nil: all moved; the errno of a failure; 0: the file ended first.
+    private static func transferAll(_ total: Int, _ transfer: (_ done: Int) -> Int) -> Int32? {
+        var done = 0
+        while done < total {
+            let n = transfer(done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            if n == 0 { return 0 }
+            done += n
+        }
+        return nil
     }
 }
 

@@ -242,12 +242,8 @@ public struct RoomDiarizer: Sendable {
             blockLabels = Self.resegment(stats: stats, dims: d,
                                          initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
         default:
-            if voices.isEmpty && options.clustering == .overclustered {
-                blockLabels = likeliestCandidate(stats: stats)
-            } else if voices.isEmpty && options.clustering == .likelier {
-                let a = anchored(stats: stats, voices: voices, distance: .cosine)
-                let b = anchored(stats: stats, voices: voices, distance: .euclidean)
-                blockLabels = objective(stats: stats, labels: a, voices: []) >= objective(stats: stats, labels: b, voices: []) ? a : b
+            if voices.isEmpty && (options.clustering == .likelier || options.clustering == .overclustered) {
+                blockLabels = likeliestCandidate(stats: stats, overclustered: options.clustering == .overclustered)
             } else {
                 blockLabels = anchored(stats: stats, voices: voices)
             }
@@ -355,15 +351,17 @@ public struct RoomDiarizer: Sendable {
 
     /// Most people for whom `.overclustered` adds the merged candidates (a couple and the facilitator).
     /// Their number grows as (N + 1) N / 2 per distance: with 8 people a live re-clustering of 5 minutes
-    /// took about 0.3 s, most of the ALSA buffer's 0.32 s; with more than 3 it is `.likelier`.
+    /// took about 0.3 s, most of the ALSA buffer's 0.32 s; with more people only the two plain
+    /// clusterings are judged (with the extra charge per change of person).
     static let mostOverclustered = 3
 
-    /// `.overclustered`: the `.cosine` and `.euclidean` clusterings into `speakers`, and (up to
-    /// `mostOverclustered` people) into `speakers + 1` with each pair of clusters merged, each re-segmented; the one with the highest `objective` less
-    /// `selectionExtraSwitchPenalty` per change of person (ties: the earlier, the plain cosine clustering
-    /// first).
-    private func likeliestCandidate(stats: BlockReader) -> [Int] {
+    /// The `.cosine` and `.euclidean` clusterings into `speakers`, each re-segmented, and the one with the
+    /// highest `objective` (ties: the earlier, the cosine clustering): `.likelier`. With `overclustered`
+    /// (up to `mostOverclustered` people) also the clusterings into `speakers + 1` with each pair of
+    /// clusters merged, and `selectionExtraSwitchPenalty` less per change of person.
+    private func likeliestCandidate(stats: BlockReader, overclustered: Bool) -> [Int] {
         let d = featureCount, k = speakers
+        let extraPenalty = overclustered ? options.selectionExtraSwitchPenalty : 0
         // Only the best labelling so far is kept (a candidate met twice scores the same, and ties keep
         // the earlier), so memory is two labellings whatever the number of candidates.
         var best: [Int] = [], bestScore = -Double.infinity
@@ -372,12 +370,12 @@ public struct RoomDiarizer: Sendable {
                                                              speakers: (initial.max() ?? 0) + 1, options: options))
             var changes = 0
             for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { changes += 1 }
-            let score = objective(stats: stats, labels: labels, voices: []) - options.selectionExtraSwitchPenalty * Double(changes)
+            let score = objective(stats: stats, labels: labels, voices: []) - extraPenalty * Double(changes)
             if score > bestScore { bestScore = score; best = labels }
         }
         for distance in [Options.Clustering.cosine, .euclidean] {
             consider(initialLabels(stats: stats, distance: distance))
-            guard k <= Self.mostOverclustered else { continue }
+            guard overclustered && k <= Self.mostOverclustered else { continue }
             let over = initialLabels(stats: stats, distance: distance, clusters: k + 1)
             guard (over.max() ?? 0) >= k else { continue }   // too few windows for one cluster more
             for a in 0..<k {
