@@ -350,9 +350,9 @@ public struct RoomDiarizer: Sendable {
     }
 
     /// Most people for whom `.overclustered` adds the merged candidates (a couple and the facilitator).
-    /// Their number grows as (N + 1) N / 2 per distance: with 8 people a live re-clustering of 5 minutes
-    /// took about 0.3 s, most of the ALSA buffer's 0.32 s; with more people only the two plain
-    /// clusterings are judged (with the extra charge per change of person).
+    /// Their number grows as (N + 1) N / 2 per distance (36 with 8 people), and with 8 people a live
+    /// re-clustering of 5 minutes took most of the 0.32 s the ALSA buffer holds; with more people only
+    /// the two plain clusterings are judged (with the extra charge per change of person).
     static let mostOverclustered = 3
 
     /// The `.cosine` and `.euclidean` clusterings into `speakers`, each re-segmented, and the one with the
