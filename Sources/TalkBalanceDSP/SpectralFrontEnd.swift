@@ -114,6 +114,27 @@ public final class SpectralFrontEnd {
         return FrameFeatures(energyDB: max(energyDB, FrameFeatures.floorDB), flatness: min(1, flatness))
     }
 
+    /// Number of bins in the speech band kept per channel, and the frequency of the first one (Hz); bin
+    /// `k` of the band is at `speechBandFirstHz + k * binHz`.
+    public var speechBandBins: Int { bandBins }
+    public var binHz: Double { Double(geometry.sampleRate) / Double(geometry.windowLength) }
+    public var speechBandFirstHz: Double { Double(firstBin) * binHz }
+
+    /// Summed power of bins `bins` (indices into the speech band, `0..<speechBandBins`) of the latest
+    /// frame of `channel`, in the units of the FFT (compare channels with each other, not with dBFS).
+    public func bandPower(channel: Int, bins: Range<Int>) -> Float {
+        precondition(channel < channelCount && bins.lowerBound >= 0 && bins.upperBound <= bandBins)
+        let offset = 2 * bandBins * channel
+        return spectra.withUnsafeBufferPointer { store in
+            var total: Float = 0
+            for b in bins {
+                let re = store[offset + 2 * b], im = store[offset + 2 * b + 1]
+                total += re * re + im * im
+            }
+            return total
+        }
+    }
+
     /// GCC-PHAT between the latest frames of channels `a` and `b`, searched over ±`maxLagSamples`.
     public func lag(_ a: Int, _ b: Int, maxLagSamples: Int) -> ChannelLag {
         let n = geometry.windowLength

@@ -115,6 +115,10 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("room-clustering"), help: ArgumentHelp("With --speakers: cosine, euclidean, likelier, overclustered (the default) or glr.", visibility: .hidden))
     var roomClustering: String?
 
+    /// Developer option for measuring stereo overlap detection (tools/evaluate --stereo-overlap); hidden.
+    @Option(name: .customLong("overlap-spread-db"), help: ArgumentHelp("With --spatial and two people: find overlapping speech where the spread of the per-band level difference reaches this (dB); off by default (measured too weak in reverberant rooms).", visibility: .hidden))
+    var overlapSpreadDB: Float?
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -220,6 +224,12 @@ struct Analyze: ParsableCommand {
         if let enrolmentUse, RoomDiarizer.Options.EnrolmentUse(rawValue: enrolmentUse) == nil {
             fail("--enrolment-use must be one of \(RoomDiarizer.Options.EnrolmentUse.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
+        if let overlapSpreadDB, !(overlapSpreadDB > 0 && overlapSpreadDB <= 30) {
+            fail("--overlap-spread-db must be over 0 and at most 30 dB", code: Exit.usage)
+        }
+        if overlapSpreadDB != nil && (speakers != 2 || spatial != true) {
+            fail("--overlap-spread-db needs --speakers 2 and --spatial (a stereo recorder between two people)", code: Exit.usage)
+        }
         if let roomClustering, RoomDiarizer.Options.Clustering(rawValue: roomClustering) == nil {
             fail("--room-clustering must be one of \(RoomDiarizer.Options.Clustering.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
@@ -265,12 +275,13 @@ struct Analyze: ParsableCommand {
                 result = analyzeOnline(reader, speakers: speakers)
             } else { do {
                 var options = RoomDiarizer.Options()
+                let overlapOptions = overlapSpreadDB.map { StereoOverlapFinder.Options(thresholdDB: $0) }
                 if let use = enrolmentUse.flatMap(RoomDiarizer.Options.EnrolmentUse.init(rawValue:)) { options.enrolmentUse = use }
                 if let enrolmentWeight { options.enrolmentWeight = enrolmentWeight }
                 if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
-                                                             spatial: spatial, options: options)
+                                                             spatial: spatial, options: options, overlap: overlapOptions)
                 result = room.result
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))

@@ -348,3 +348,35 @@ func quietPartnerRoom(seed: Int, keepSeconds: Double = 20) throws -> (room: Room
     }
     return (RoomCase(name: name, audio: audio, rttm: rttm), try String(contentsOfFile: quietFile, encoding: .utf8))
 }
+
+/// A stereo recorder between two people as `tools/evaluate --stereo-overlap` builds it (same
+/// tools/make-session arguments: 90 s, real voices, 4 interruptions and 4 backchannels, 20 dB SNR pink
+/// noise per track): `dry` mixes the tracks with person 1 6 dB louder on the left and person 2 on the
+/// right; `room` first reverberates each voice in one room with tails that differ between the capsules
+/// (sox reverb, stereo depth 100), then mixes the same way. Cached in the temporary directory.
+func stereoPair(seed: Int) throws -> (dry: RoomCase, room: RoomCase, events: String) {
+    let name = "ovl2-s\(seed)"
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-diarization-\(name)")
+    func path(_ suffix: String) -> String { folder.appendingPathComponent(name + suffix).path }
+    let dry = RoomCase(name: name + "-dry", audio: path("-dry.wav"), rttm: path(".rttm"))
+    let room = RoomCase(name: name + "-room", audio: path("-room.wav"), rttm: path(".rttm"))
+    if !FileManager.default.fileExists(atPath: room.audio) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let make = try Subprocess.run("python3", [packageRoot.appendingPathComponent("tools/make-session").path,
+                                                  "--out", folder.path, "--name", name, "--seed", "\(seed)", "--voices", "real",
+                                                  "--speakers", "2", "--duration", "90", "--crosstalk-db", "-40,-40", "--snr-db", "20",
+                                                  "--noise", "pink", "--format", "wav", "--interruptions", "4", "--backchannels", "4"], timeout: 900)
+        guard make.succeeded else { throw GenerationFailed(message: make.timedOut ? "make-session timed out" : make.stderr) }
+        func sox(_ arguments: [String]) throws {
+            let run = try Subprocess.run("sox", arguments, timeout: 120)
+            guard run.succeeded else { throw GenerationFailed(message: run.timedOut ? "sox timed out" : run.stderr) }
+        }
+        try sox(["-R", path(".wav"), dry.audio, "remix", "1v1.0,2v0.5", "1v0.5,2v1.0"])
+        for person in 1...2 {
+            try sox(["-R", path(".wav"), path("-p\(person).wav"), "remix", "\(person)", "\(person)", "reverb", "40", "50", "70", "100"])
+        }
+        try sox(["-R", "-M", path("-p1.wav"), path("-p2.wav"), room.audio + ".part.wav", "remix", "1v1.0,3v0.5", "2v0.5,4v1.0"])
+        try FileManager.default.moveItem(atPath: room.audio + ".part.wav", toPath: room.audio)
+    }
+    return (dry, room, path(".events.json"))
+}

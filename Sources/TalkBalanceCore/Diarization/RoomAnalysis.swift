@@ -61,7 +61,7 @@ public enum RoomAnalysis {
                              minimumSpeechSeconds: Double = minimumEnrolmentSeconds) throws(EnrolmentFailure) -> VoiceStatistics {
         var voice: VoiceStatistics? = nil
         do {
-            _ = try frontEnd(open: open, config: config, spatial: false) { geometry, _ in
+            _ = try frontEnd(open: open, config: config, spatial: false, overlap: nil) { geometry, _ in
                 voice = VoiceStatistics(coefficients: coefficients, sampleRate: geometry.sampleRate)
             } frame: { features, speech, hop in
                 if speech { voice?.add(features: features, hopSamples: hop) }
@@ -130,16 +130,18 @@ public enum RoomAnalysis {
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
                                matching: [SpeechSegment]? = nil,
-                               options: RoomDiarizer.Options = RoomDiarizer.Options()) throws(Failure) -> SessionResult {
+                               options: RoomDiarizer.Options = RoomDiarizer.Options(),
+                               overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> SessionResult {
         try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, spatial: spatial,
-                             matching: matching, options: options).result
+                             matching: matching, options: options, overlap: overlap).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used.
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                         labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
                                         matching: [SpeechSegment]? = nil,
-                                        options: RoomDiarizer.Options = RoomDiarizer.Options()) throws(Failure) -> (result: SessionResult, spatial: Bool) {
+                                        options: RoomDiarizer.Options = RoomDiarizer.Options(),
+                                        overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (names, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
 
@@ -147,7 +149,9 @@ public enum RoomAnalysis {
         var format: StreamFormat? = nil
         var hop = 1
         var usedSpatial = false
-        let speech = try frontEnd(open: open, config: config, spatial: spatial) { geometry, useSpatial in
+        // Overlap from the stereo cues: two people only, where the one not labelled is the other one.
+        let findOverlap = speakers == 2 ? overlap : nil
+        let (speech, overlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
             hop = geometry.hopLength
             usedSpatial = useSpatial
             diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: options)
@@ -164,11 +168,25 @@ public enum RoomAnalysis {
         let silent = [Bool](repeating: false, count: speakers)
         var active = silent
         var pushed = 0
+        var nextOverlap = 0
         labelled?.forEachBlock { frames, label in
             silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { conversation.push($0) } }
-            active[indexOfLabel[Int(label)]] = true
-            active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
-            active[indexOfLabel[Int(label)]] = false
+            let person = indexOfLabel[Int(label)]
+            active[person] = true
+            if let overlaps {
+                // Two people: within a block of one, the frames the stereo cues find overlapped are the
+                // other's as well.
+                let other = indexOfLabel[1 - Int(label)]
+                for k in frames {
+                    while nextOverlap < overlaps.count && overlaps[nextOverlap].upperBound <= k { nextOverlap += 1 }
+                    active[other] = nextOverlap < overlaps.count && overlaps[nextOverlap].contains(k)
+                    active.withUnsafeBufferPointer { conversation.push($0) }
+                }
+                active[other] = false
+            } else {
+                active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
+            }
+            active[person] = false
             pushed = frames.upperBound
         }
         silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { conversation.push($0) } }
@@ -183,7 +201,7 @@ public enum RoomAnalysis {
                                    events: conversation.events, balance: conversation.balance, marks: [],
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.overlapNotMeasured = SessionResult.oneVoiceAtATime
+        result.overlapNotMeasured = overlaps == nil ? SessionResult.oneVoiceAtATime : nil
         return (result, usedSpatial)
     }
 
@@ -194,8 +212,9 @@ public enum RoomAnalysis {
     /// and the hop in samples. `start` gets the frame geometry and whether the stereo cues are used
     /// before the first frame. Returns the speech found.
     private static func frontEnd(open: () throws -> AudioSource, config: AnalysisConfig, spatial: Bool?,
+                                 overlap: StereoOverlapFinder.Options?,
                                  start: (FrameGeometry, Bool) -> Void, format: (StreamFormat) -> Void = { _ in },
-                                 frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure) -> SessionResult {
+                                 frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure) -> (speech: SessionResult, overlaps: [Range<Int>]?) {
         // 1. Speech on the mono mix. No soft word ends here: on one microphone for everyone a trailing
         // soft end is as likely the next person's start (it measured worse).
         let first: AudioSource
@@ -229,7 +248,7 @@ public enum RoomAnalysis {
                     let f = cues!.analyze(left: l, right: r)
                     // Loud frames only: a voice, not the noise between voices.
                     let floor = loudness.update(levelDB: f.levelDB)
-                    if f.levelDB > floor + 15 { detector.add(levelDifferenceDB: f.levelDifferenceDB) }
+                    if f.levelDB > floor + 15 { detector.add(levelDifferenceDB: f.levelDifferenceDB, delaySamples: f.delaySamples) }
                 }
             }) { block in
                 vad.process(interleaved: block)
@@ -247,13 +266,16 @@ public enum RoomAnalysis {
         }
         let frameCount = (speech.durationSamples + hop - 1) / hop
         let useSpatial = cues != nil && (spatial == true || detector.isSpatial)
+        // The delay only where it varies (spaced capsules): coincident capsules give 0 but for a few
+        // stray frames, and normalised to unit variance those strays split people.
+        let useDelay = useSpatial && detector.carriesDelay
         start(geometry, useSpatial)
 
         // 2. Mel cepstra per frame (window centred on the hop). With spatial cues, the level difference
         // and the delay follow the cepstra, repeated so that they weigh about as much as the voice (the
         // diarizer normalises each feature to unit variance, so a feature repeated k times counts k times).
         let cepstrum = MelCepstrum(geometry: geometry, coefficients: coefficients)
-        var features = [Float](repeating: 0, count: coefficients + (useSpatial ? levelRepeats + delayRepeats : 0))
+        var features = [Float](repeating: 0, count: coefficients + (useSpatial ? levelRepeats : 0) + (useDelay ? delayRepeats : 0))
         let capacity = ringSize(n)
         var ring = [Float](repeating: 0, count: capacity)
         var leftRing = [Float](repeating: 0, count: useSpatial ? capacity : 0)
@@ -262,6 +284,7 @@ public enum RoomAnalysis {
         var rightWindow = leftWindow
         var fed = 0, index = 0, segment = 0
         var window = [Float](repeating: 0, count: n)
+        var overlapFinder = useSpatial ? overlap.map { StereoOverlapFinder(options: $0) } : nil
         func isSpeech(_ k: Int) -> Bool {
             let centre = k * hop + hop / 2
             while segment < speech.segments.count && speech.segments[segment].endSample <= centre { segment += 1 }
@@ -287,7 +310,8 @@ public enum RoomAnalysis {
                     }
                     let f = leftWindow.withUnsafeBufferPointer { l in rightWindow.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
                     for k in 0..<levelRepeats { features[coefficients + k] = f.levelDifferenceDB }
-                    for k in 0..<delayRepeats { features[coefficients + levelRepeats + k] = Float(f.delaySamples) }
+                    if useDelay { for k in 0..<delayRepeats { features[coefficients + levelRepeats + k] = Float(f.delaySamples) } }
+                    overlapFinder?.push(spreadDB: f.levelSpreadDB, speech: isSpeech(index))
                 }
                 features.withUnsafeBufferPointer { frame($0, isSpeech(index), hop) }
                 index += 1
@@ -315,7 +339,8 @@ public enum RoomAnalysis {
             }
         } catch { throw .source(error) }
         analyzeReadyFrames(final: true)
-        return speech
+        overlapFinder?.finish()
+        return (speech, overlapFinder?.runs)
     }
 
     /// How many times the level difference and the delay are repeated among the features (their weight
