@@ -103,9 +103,12 @@ import TalkBalanceIO
     }
 
     /// AMI excerpts where one person talks nearly all the time (trn03: 28.9 of 30 s; trn05: 23.8 of
-    /// 24.4 s). Cosine clustering measured from the mean window (the talker's own voice) split that
-    /// talker in two: strict DER 0.512 and 0.674. Measured with `.likelier`: 0.222 and 0.283.
-    @Test("one dominant talker is not split in two (real AMI excerpts)", arguments: ["ami-trn03", "ami-trn05"])
+    /// 24.4 s), on the cepstra alone (this suite's own front end, `scoreRoom`): the candidate choice must
+    /// keep the talker whole. Cosine clustering measured from the mean window (the talker's own voice)
+    /// split that talker in two: strict DER 0.512 and 0.674. Measured with `.likelier`: 0.222 and 0.283.
+    /// The product's analysis adds the pitch, and its register splits these two talkers again (0.353 and
+    /// 0.655, `tools/evaluate`; docs/ACCURACY.md says why that was accepted).
+    @Test("one dominant talker is not split in two on the cepstra (real AMI excerpts)", arguments: ["ami-trn03", "ami-trn05"])
     func dominantTalker(name: String) throws {
         let s = try scoreRoom(.real(name))
         #expect(s.strict.der < 0.35, "\(name): strict DER \(s.strict.der)")

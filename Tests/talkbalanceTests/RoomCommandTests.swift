@@ -101,9 +101,10 @@ struct RoomCommandTests {
         let mono = try folder.run(["analyze", audio, "--speakers", "3", "--no-spatial", "--format", "json", "--output", "mono.json"])
         #expect(mono.status == 0 && mono.stderr.isEmpty, "\(mono.stderr)")
         let a = try score(folder, truth: truth, hypothesis: "auto.json"), m = try score(folder, truth: truth, hypothesis: "mono.json")
-        // Measured: confusion 6.8% of the reference speech on the mono mix, 0.9% with the stereo cues.
+        // Measured: confusion 1.8% of the reference speech on the mono mix, 0.9% with the stereo cues
+        // (6.8% on the mono mix before the pitch joined the voice features).
         #expect(a.confusion < 0.03, "confusion with stereo cues \(a.confusion)")
-        #expect(a.confusion < m.confusion / 2, "stereo \(a.confusion) vs mono \(m.confusion)")
+        #expect(a.confusion < m.confusion, "stereo \(a.confusion) vs mono \(m.confusion)")
         #expect(a.der < m.der)
     }
 
