@@ -5,7 +5,7 @@ import TalkBalanceDSP
 /// from the voices themselves. The number of people is given.
 ///
 /// Three steps over a re-openable source: (1) the usual pipeline finds speech on the mono mix;
-/// (2) mel cepstra of every 10 ms frame feed `RoomDiarizer`, which clusters the speech into exactly
+/// (2) mel cepstra and the smoothed pitch (`SmoothedPitch`) of every 10 ms frame feed `RoomDiarizer`, which clusters the speech into exactly
 /// `speakers` voices and re-segments it; (3) its labels, block by block with the frames between them
 /// silent, go frame by frame through the same conversation analysis as one-mic-per-person sessions.
 /// Memory: the speech segments, one bit per frame for voicing (`VoicedFrames`) and the diarizer's
@@ -210,7 +210,7 @@ public enum RoomAnalysis {
 
     /// The room front end, shared by sessions and enrolment: (1) the usual pipeline finds speech on the
     /// mono mix (and, for a stereo recording that may use them, measures whether the two channels carry
-    /// position); (2) a second pass computes the mel cepstra of every 10 ms frame (window centred on the
+    /// position); (2) a second pass computes the mel cepstra and the smoothed pitch of every 10 ms frame (window centred on the
     /// hop), followed by the stereo cues when used, and hands each to `frame` with whether it is speech
     /// and the hop in samples. `start` gets the frame geometry and whether the stereo cues are used
     /// before the first frame. Returns the speech found.
@@ -274,7 +274,7 @@ public enum RoomAnalysis {
         let useDelay = useSpatial && detector.carriesDelay
         start(geometry, useSpatial)
 
-        // 2. Mel cepstra per frame (window centred on the hop). With spatial cues, the level difference
+        // 2. Mel cepstra and the smoothed pitch per frame (window centred on the hop). With spatial cues, the level difference
         // and the delay follow the cepstra, repeated so that they weigh about as much as the voice (the
         // diarizer normalises each feature to unit variance, so a feature repeated k times counts k times).
         let cepstrum = MelCepstrum(geometry: geometry, coefficients: coefficients)

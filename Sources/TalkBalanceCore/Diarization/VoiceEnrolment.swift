@@ -1,12 +1,13 @@
 import Foundation
 
 /// A person's voice as the room front end sees it: the sufficient statistics (frame count, sum and sum
-/// of squares of every `MelCepstrum` coefficient) of the speech frames of an enrolment recording.
+/// of squares of every `MelCepstrum` coefficient and of the smoothed pitch) of the speech frames of an
+/// enrolment recording.
 ///
 /// The statistics are raw (not normalised): the room diarizer normalises the session's features with
 /// the session's own cepstral mean and variance, and maps these statistics through the same affine
 /// transform at `finish`, so enrolment and session live in one feature space. A diagonal Gaussian is
-/// all the diarizer needs from them, so a voice costs 2 x 13 doubles however long the recording.
+/// all the diarizer needs from them, so a voice costs 2 x 14 doubles (13 cepstra and the pitch) however long the recording.
 public struct VoiceStatistics: Sendable, Equatable {
     /// Speech frames summed (one per hop).
     public private(set) var frames: Int = 0
