@@ -89,11 +89,12 @@ struct StereoCuesTests {
         let geometry = FrameGeometry(sampleRate: 16000)
         let cues = StereoCues(geometry: geometry)
         #expect(cues.bands.count == StereoCues.bandCount)
-        func analyze(_ x: (left: [Float], right: [Float])) -> StereoCues.Frame {
-            x.left.withUnsafeBufferPointer { l in x.right.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
+        func analyze(_ x: (left: [Float], right: [Float])) -> (frame: StereoCues.Frame, levelSpreadDB: Float) {
+            let f = x.left.withUnsafeBufferPointer { l in x.right.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
+            return (f, cues.levelSpreadDB())
         }
         let one = analyze(tones(f0: 150, band: 150...4000, gainDB: 6, count: geometry.windowLength))
-        #expect(abs(one.levelDifferenceDB - 6) < 1, "\(one)")
+        #expect(abs(one.frame.levelDifferenceDB - 6) < 1, "\(one)")
         #expect(one.levelSpreadDB < 1, "\(one)")
         // Person 1 (low voice, left) and person 2 (bright voice, right) at once.
         let low = tones(f0: 130, band: 130...900, gainDB: 8, count: geometry.windowLength)

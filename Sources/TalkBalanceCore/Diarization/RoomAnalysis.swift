@@ -279,8 +279,7 @@ public enum RoomAnalysis {
         // diarizer normalises each feature to unit variance, so a feature repeated k times counts k times).
         let cepstrum = MelCepstrum(geometry: geometry, coefficients: coefficients)
         var pitch = SmoothedPitch()
-        let pc = voiceFeatures
-        var features = [Float](repeating: 0, count: pc + (useSpatial ? levelRepeats : 0) + (useDelay ? delayRepeats : 0))
+        var features = [Float](repeating: 0, count: voiceFeatures + (useSpatial ? levelRepeats : 0) + (useDelay ? delayRepeats : 0))
         let capacity = ringSize(n)
         var ring = [Float](repeating: 0, count: capacity)
         var leftRing = [Float](repeating: 0, count: useSpatial ? capacity : 0)
@@ -315,9 +314,9 @@ public enum RoomAnalysis {
                         rightWindow[i] = inside ? rightRing[j & (capacity - 1)] : 0
                     }
                     let f = leftWindow.withUnsafeBufferPointer { l in rightWindow.withUnsafeBufferPointer { r in cues.analyze(left: l, right: r) } }
-                    for k in 0..<levelRepeats { features[pc + k] = f.levelDifferenceDB }
-                    if useDelay { for k in 0..<delayRepeats { features[pc + levelRepeats + k] = Float(f.delaySamples) } }
-                    overlapFinder?.push(spreadDB: f.levelSpreadDB, speech: isSpeech(index))
+                    for k in 0..<levelRepeats { features[voiceFeatures + k] = f.levelDifferenceDB }
+                    if useDelay { for k in 0..<delayRepeats { features[voiceFeatures + levelRepeats + k] = Float(f.delaySamples) } }
+                    overlapFinder?.push(spreadDB: cues.levelSpreadDB(), speech: isSpeech(index))
                 }
                 features.withUnsafeBufferPointer { frame($0, isSpeech(index), hop) }
                 index += 1

@@ -13,17 +13,12 @@ public final class StereoCues {
         public var levelDB: Float
         public var delaySamples: Int
         public var coherence: Float
-        /// How much the level difference varies across the speech band (power-weighted standard
-        /// deviation over `bands`, dB). One voice gives about the same difference in every band; two
-        /// voices from different sides at once give each band to the louder of them, so the
-        /// differences spread. Reverberation spreads them too, less.
-        public var levelSpreadDB: Float = 0
     }
 
     public let geometry: FrameGeometry
     public let maxDelaySamples: Int
     private let frontEnd: SpectralFrontEnd
-    /// Log-spaced bands (bins of the front end's speech band) for `levelSpreadDB`.
+    /// Log-spaced bands (bins of the front end's speech band) for `levelSpreadDB()`.
     public let bands: [Range<Int>]
     public static let bandCount = 16
     public static let spreadBandHz: ClosedRange<Double> = 200...4000
@@ -57,12 +52,15 @@ public final class StereoCues {
         let r = frontEnd.analyze(channel: 1, samples: right)
         let lag = frontEnd.lag(0, 1, maxLagSamples: maxDelaySamples)
         return Frame(levelDifferenceDB: l.energyDB - r.energyDB, levelDB: max(l.energyDB, r.energyDB), delaySamples: lag.lagSamples,
-                     coherence: lag.coherence, levelSpreadDB: levelSpread())
+                     coherence: lag.coherence)
     }
 
-    /// Power-weighted standard deviation of the per-band level difference of the latest frame (each
-    /// band's difference clamped to ±30 dB, so that a band silent on one side cannot dominate).
-    private func levelSpread() -> Float {
+    /// How much the level difference of the frame last analysed varies across the speech band
+    /// (power-weighted standard deviation over `bands`, dB; each band's difference clamped to ±30 dB,
+    /// so that a band silent on one side cannot dominate). One voice gives about the same difference in
+    /// every band; two voices from different sides at once give each band to the louder of them, so the
+    /// differences spread. Reverberation spreads them too. Computed only when asked (overlap finding).
+    public func levelSpreadDB() -> Float {
         var weight: Float = 0, sum: Float = 0, sumSquares: Float = 0
         for band in bands {
             let l = frontEnd.bandPower(channel: 0, bins: band), r = frontEnd.bandPower(channel: 1, bins: band)
@@ -84,18 +82,29 @@ public final class StereoCues {
 /// position (spaced capsules) or not (coincident capsules, as on most handheld recorders: 0 but for a few
 /// stray frames). A small value type: running means and variances only.
 public struct SpatialDetector: Sendable {
+    /// Running mean and variance (Welford) of one value.
+    private struct Spread: Sendable {
+        private var count = 0
+        private var mean = 0.0
+        private var m2 = 0.0
+        mutating func add(_ x: Double) {
+            count += 1
+            let delta = x - mean
+            mean += delta / Double(count)
+            m2 += delta * (x - mean)
+        }
+        var standardDeviation: Double { count > 1 ? (m2 / Double(count - 1)).squareRoot() : 0 }
+    }
     private var count = 0
-    private var mean = 0.0
-    private var m2 = 0.0
-    private var delayMean = 0.0
-    private var delayM2 = 0.0
+    private var level = Spread()
+    private var delay = Spread()
     /// Loud frames needed before deciding (2 s of speech).
     public static let minFrames = 200
     /// Spread of the level difference (standard deviation, dB) from which the channels count as spatial.
     public static let minSpreadDB = 1.5
     /// Spread of the delay (standard deviation, samples) from which it counts as position. Coincident
-    /// capsules in reverberant rooms measured 0.4-0.7 samples (stray frames), capsules 0.5 ms apart
-    /// with people on either side 3.7 (tools/evaluate --stereo-overlap, and a spaced mix of seed 1507).
+    /// capsules in reverberant rooms stay under a sample (0 but for stray frames); capsules set apart
+    /// with a person on either side give each side its own delay, several samples apart.
     public static let minDelaySpreadSamples = 1.5
 
     public init() {}
@@ -104,26 +113,20 @@ public struct SpatialDetector: Sendable {
     public mutating func add(levelDifferenceDB: Float, delaySamples: Int = 0) {
         guard levelDifferenceDB.isFinite else { return }
         count += 1
-        let x = Double(levelDifferenceDB)
-        let delta = x - mean
-        mean += delta / Double(count)
-        m2 += delta * (x - mean)
-        let y = Double(delaySamples)
-        let delayDelta = y - delayMean
-        delayMean += delayDelta / Double(count)
-        delayM2 += delayDelta * (y - delayMean)
+        level.add(Double(levelDifferenceDB))
+        delay.add(Double(delaySamples))
     }
 
     public var frames: Int { count }
-    public var spreadDB: Double { count > 1 ? (m2 / Double(count - 1)).squareRoot() : 0 }
+    public var spreadDB: Double { level.standardDeviation }
     public var isSpatial: Bool { count >= Self.minFrames && spreadDB >= Self.minSpreadDB }
-    public var delaySpreadSamples: Double { count > 1 ? (delayM2 / Double(count - 1)).squareRoot() : 0 }
+    public var delaySpreadSamples: Double { delay.standardDeviation }
     /// Whether the delay varies enough to tell positions apart (judged on the same loud frames).
     public var carriesDelay: Bool { count >= Self.minFrames && delaySpreadSamples >= Self.minDelaySpreadSamples }
 }
 
-/// Finds overlapping speech of a stereo microphone between the partners from `StereoCues.Frame
-/// .levelSpreadDB`: frames whose spread, averaged over `smoothingFrames` centred on them, reaches
+/// Finds overlapping speech of a stereo microphone between the partners from
+/// `StereoCues.levelSpreadDB()`: frames whose spread, averaged over `smoothingFrames` centred on them, reaches
 /// `thresholdDB`, inside speech, in runs of at least `minFrames`. A small value type: decides each
 /// frame `smoothingFrames / 2` frames late and keeps only the runs found (frame ranges).
 public struct StereoOverlapFinder: Sendable {
