@@ -85,6 +85,13 @@ struct Analyze: ParsableCommand {
     @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names).")
     var speakers: Int?
 
+    /// Developer option for measuring "at most N people" (tools/evaluate --max-speakers K); hidden: it merges
+    /// real people too often to offer (docs/ACCURACY.md).
+    @Option(name: .customLong("max-speakers"), help: ArgumentHelp(
+        "One microphone for the room, at most N people (2-8): as --speakers N, then people the voices do not support (BIC) are merged away. Not with --enroll or --online.",
+        valueName: "n", visibility: .hidden))
+    var maxSpeakers: Int?
+
     @Flag(inversion: .prefixedNo, help: "A stereo recording of the room (a recorder between the partners): use the level and time difference between the two channels as well as the voices. Default: used when the channels differ enough; --no-spatial: never (the channels are mixed). Either flag says the channels are one room, even with as many people as channels.")
     var spatial: Bool? = nil
 
@@ -146,6 +153,12 @@ struct Analyze: ParsableCommand {
         }
         if let output, output.isEmpty { throw ValidationError("--output needs a file name") }
         if let speakers, !(1...8).contains(speakers) { throw ValidationError("--speakers must be between 1 and 8") }
+        if let maxSpeakers {
+            if speakers != nil { throw ValidationError("give --speakers (the number of people) or --max-speakers (the most there may be), not both") }
+            if !(2...8).contains(maxSpeakers) { throw ValidationError("--max-speakers must be between 2 and 8") }
+            if online { throw ValidationError("--max-speakers works with the offline analysis, not --online; give --speakers") }
+            if !enroll.isEmpty { throw ValidationError("--max-speakers does not go with --enroll (enrolled voices say who is there); give --speakers") }
+        }
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
         if onlineRevision != nil && !online { throw ValidationError("--online-revision needs --online (and --speakers)") }
         if let onlineRevision, !(onlineRevision >= 0 && onlineRevision <= 300) { throw ValidationError("--online-revision must be between 0 and 300 seconds") }
@@ -211,6 +224,8 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
+        // --max-speakers N: one microphone for the room, at most N people.
+        let speakers = self.speakers ?? maxSpeakers
         let reader: SoundFileReader
         do { reader = try SoundFileReader(path: file) } catch {
             fail(error.description, code: error.kind == .missing || error.kind == .readFailed ? Exit.noInput : Exit.dataError)
@@ -246,9 +261,9 @@ struct Analyze: ParsableCommand {
             }
         }
         // --spatial or --no-spatial says the channels are one room, even with as many people as channels.
-        if let speakers, speakers != reader.format.channelCount || spatial != nil {
+        if let speakers, speakers != reader.format.channelCount || spatial != nil || maxSpeakers != nil {
             if speakers > reader.format.channelCount && reader.format.channelCount > 2 {
-                fail("\(file): --speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel (or two, for a stereo recorder) for a room microphone", code: Exit.usage)
+                fail("\(file): --\(maxSpeakers == nil ? "" : "max-")speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel (or two, for a stereo recorder) for a room microphone", code: Exit.usage)
             }
             let path = file
             let config = thresholds.config
@@ -279,10 +294,15 @@ struct Analyze: ParsableCommand {
                 if let use = enrolmentUse.flatMap(RoomDiarizer.Options.EnrolmentUse.init(rawValue:)) { options.enrolmentUse = use }
                 if let enrolmentWeight { options.enrolmentWeight = enrolmentWeight }
                 if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
+                if maxSpeakers != nil { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
                                                              spatial: spatial, options: options, overlap: overlapOptions)
                 result = room.result
+                if let maxSpeakers, !quiet {
+                    let found = result.speakers.count
+                    FileHandle.standardError.write(Data("talkbalance: \(file): \(found) \(found == 1 ? "person" : "people") found (--max-speakers \(maxSpeakers))\n".utf8))
+                }
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))
                 }

@@ -115,6 +115,26 @@ import TalkBalanceIO
         #expect(s.strict.confusion / s.strict.referenceSpeech < 0.25, "\(name): confusion \(s.strict.confusion / s.strict.referenceSpeech)")
     }
 
+    /// The same two excerpts as the hidden `analyze --max-speakers N` (`fewerPeopleWeight`; not offered,
+    /// since it merges real people elsewhere, docs/ACCURACY.md): the people the voices do not support are
+    /// merged away. Measured (`tools/evaluate --max-speakers 0`): strict DER 0.109
+    /// (trn03) and 0.156 (trn05), against 0.353 and 0.655 with exactly N people.
+    @Test("at most N people: a dominant talker stays one person (real AMI excerpts)", arguments: [("ami-trn03", 0.15), ("ami-trn05", 0.20)])
+    func atMostDominantTalker(name: String, bound: Double) throws {
+        let c = RoomCase.real(name)
+        let speakers = try c.speakerCount
+        var options = RoomDiarizer.Options()
+        options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight
+        let atMost = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false, options: options)
+        let exactly = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
+        let a = Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(atMost))
+        let e = Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(exactly))
+        #expect(a.der < bound, "\(name): strict DER \(a.der) at most \(speakers) people")
+        #expect(a.der < e.der / 2, "\(name): \(a.der) at most \(speakers) people, \(e.der) exactly")
+        #expect(atMost.speakers.count < speakers)
+        #expect(exactly.speakers.count == speakers)
+    }
+
     /// Three-person AMI excerpts where `.likelier` kept a segmentation that flips between two halves of
     /// one voice: strict DER 0.600 (trn00) and 0.538 (trn09); `.overclustered` 0.489 and 0.466 (overlap
     /// and unannotated speech keep them far from the target).

@@ -121,6 +121,50 @@ struct TestRandom {
         #expect(Double(wrong) / Double(speech) < 0.02, "\(wrong) of \(speech) speech frames wrong")
     }
 
+    /// `fewerPeopleWeight` (`analyze --max-speakers`): two voices (features drawn from two Gaussians
+    /// with different means), one of them shifted in some turns. Asked for exactly 3 people, the shifted
+    /// turns become a third; asked for at most 3, a small shift (a register; 1.0-1.5 measured to pass)
+    /// is merged back, with the frames right, and a large one (3, a voice of its own) is kept.
+    @Test("at most N people: a voice's register is merged back, a third voice is not", arguments: [(1.2, 2), (3.0, 3)])
+    func atMost(shiftBy: Double, people: Int) {
+        var rng = TestRandom(state: 5)
+        var options = RoomDiarizer.Options()
+        options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight
+        var atMost = RoomDiarizer(speakers: 3, framesPerSecond: 100, options: options)
+        var exactly = RoomDiarizer(speakers: 3, framesPerSecond: 100)
+        var truth: [Int8] = []
+        for t in 0..<20 {
+            let who = Int8(t % 3 == 2 ? 0 : t % 2)
+            // Voice 0 shifts a little in some turns (a register): enough for exactly three people to
+            // split it, too little to be a person of its own.
+            let shift = who == 0 && t % 4 == 1 ? shiftBy : 0
+            for _ in 0..<(150 + (t * 37) % 100) {
+                let features = (0..<13).map { i in
+                    Float((who == 0 ? 0.8 : -0.8) * Double(i % 2 == 0 ? 1 : -1) + (i >= 1 && i <= 4 ? shift : 0) + rng.gaussian())
+                }
+                atMost.push(features: features, speech: true)
+                exactly.push(features: features, speech: true)
+                truth.append(who)
+            }
+            for _ in 0..<30 {
+                let quiet = (0..<13).map { _ in Float(rng.gaussian()) }
+                atMost.push(features: quiet, speech: false)
+                exactly.push(features: quiet, speech: false)
+                truth.append(-1)
+            }
+        }
+        let found = atMost.finishBlocks()
+        #expect(found.peopleFound == people)
+        #expect(exactly.finishBlocks().peopleFound == 3)
+        guard people == 2 else { return }
+        let labels = found.perFrame
+        let first = truth.first { $0 >= 0 }!
+        let mapped = truth.map { $0 < 0 ? Int8(-1) : ($0 == first ? 0 : 1) }
+        let speech = truth.filter { $0 >= 0 }.count
+        let wrong = zip(labels, mapped).filter { $0 != $1 }.count
+        #expect(Double(wrong) / Double(speech) < 0.02, "\(wrong) of \(speech) speech frames wrong")
+    }
+
     @Test("no speech, one speaker, and label range")
     func edges() {
         var d = RoomDiarizer(speakers: 3, framesPerSecond: 100)

@@ -42,6 +42,35 @@ struct RoomCommandTests {
         #expect(wrongNames.status == 64 && wrongNames.stderrLines.count == 1)
     }
 
+    /// `--max-speakers N` (hidden, for measuring; docs/ACCURACY.md): at most N people. An AMI excerpt where one of four people talks 23.8 of 26 s
+    /// (ami-trn05) is reported as fewer people, and says how many on stderr; three people taking turns
+    /// with at most three stay three; impossible combinations are usage errors.
+    @Test("--max-speakers: the people the voices support, at most N")
+    func maxSpeakers() throws {
+        let folder = try TempFolder()
+        let dominant = Self.data.path + "/ami-trn05/trn05.flac", falcon = Self.data.path + Self.falcon + ".flac"
+        try #require(FileManager.default.fileExists(atPath: dominant))
+        let run = try folder.run(["analyze", dominant, "--max-speakers", "4", "--format", "json", "--output", "r.json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("r.json")))) as? [String: Any])
+        let people = try #require(root["speakers"] as? [[String: Any]])
+        #expect(people.count < 4)
+        #expect(run.stderrLines.contains { $0.contains("\(people.count) \(people.count == 1 ? "person" : "people") found (--max-speakers 4)") }, "\(run.stderr)")
+        let exactly = try folder.run(["analyze", dominant, "--speakers", "4", "--format", "json"])
+        let all = try #require(try JSONSerialization.jsonObject(with: exactly.stdout) as? [String: Any])
+        #expect((all["speakers"] as? [[String: Any]])?.count == 4)
+
+        let turns = try folder.run(["analyze", falcon, "--max-speakers", "3", "--format", "rttm", "--quiet"])
+        #expect(turns.status == 0 && turns.stderr.isEmpty, "\(turns.stderr)")
+        #expect(Set(turns.stdoutText.split(separator: "\n").map { $0.split(separator: " ")[7] }) == ["S1", "S2", "S3"])
+
+        for bad in [["--speakers", "3", "--max-speakers", "3"], ["--max-speakers", "1"], ["--max-speakers", "9"],
+                    ["--max-speakers", "3", "--online"], ["--max-speakers", "3", "--enroll", "Ada=\(falcon)"]] {
+            let r = try folder.run(["analyze", falcon] + bad)
+            #expect(r.status == 64 && r.stderrLines.first?.contains("--max-speakers") == true, "\(bad): \(r.status) \(r.stderr)")
+        }
+    }
+
     /// One microphone gives each moment to one person, so the report must not claim "no interruptions":
     /// it says they were not measured, in every format and after re-rendering from the JSON.
     @Test("interruptions and backchannels are reported as not measured, not as zero")

@@ -146,7 +146,7 @@ public enum RoomAnalysis {
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                         overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
-        let (names, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
+        let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
 
         var diarizer: RoomDiarizer? = nil
         var format: StreamFormat? = nil
@@ -154,7 +154,7 @@ public enum RoomAnalysis {
         var usedSpatial = false
         // Overlap from the stereo cues: two people only, where the one not labelled is the other one.
         let findOverlap = speakers == 2 ? overlap : nil
-        let (speech, overlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
+        let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
             hop = geometry.hopLength
             usedSpatial = useSpatial
             diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: options)
@@ -164,11 +164,17 @@ public enum RoomAnalysis {
         var labelled = diarizer?.finishBlocks(enrolled: enrolled.map(\.voice))
         if let matching, labelled != nil { relabel(&labelled!, like: matching, speakers: speakers, hop: hop) }
         let rate = format?.sampleRate ?? 1
+        // With `options.fewerPeopleWeight` (no enrolment, no matching) `speakers` is the most people: the
+        // report has those found (at least one), with the first names.
+        let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && matching == nil
+        let people = atMost ? max(1, labelled?.peopleFound ?? 0) : speakers
+        let names = Array(allNames.prefix(people))
+        let overlaps = people == 2 ? foundOverlaps : nil
 
         // 3. The conversation, as for one microphone per person: frame by frame, the frames between the
         // diarizer's blocks silent (no label per frame is held).
-        var conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: hop, sampleRate: rate, config: config)
-        let silent = [Bool](repeating: false, count: speakers)
+        var conversation = ConversationAnalyzer(speakerCount: people, hopSamples: hop, sampleRate: rate, config: config)
+        let silent = [Bool](repeating: false, count: people)
         var active = silent
         var pushed = 0
         var nextOverlap = 0
