@@ -56,3 +56,42 @@ public final class MemoryAudioSource: AudioSource {
         return frames
     }
 }
+
+/// The frames `frames` of another source (a stretch of a recording, e.g. a few seconds of one voice to
+/// enrol: `analyze --enroll NAME=@START-END`). Frames before the stretch are read and dropped; reading
+/// stops at its end, or earlier where the source ends. Owns `base`.
+public final class SpanAudioSource: AudioSource {
+    public var format: StreamFormat { base.format }
+    public let frames: Range<Int>
+    private let base: AudioSource
+    /// Frames of `base` read so far.
+    private var position = 0
+    private var scratch: AudioBlock? = nil
+
+    public init(_ base: AudioSource, frames: Range<Int>) {
+        precondition(frames.lowerBound >= 0)
+        self.base = base
+        self.frames = frames
+    }
+
+    public func read(into block: inout AudioBlock) throws -> Int {
+        let channels = format.channelCount
+        if scratch?.capacityFrames != block.capacityFrames {
+            scratch = AudioBlock(channelCount: channels, capacityFrames: block.capacityFrames)
+        }
+        block.frameCount = 0
+        while position < frames.upperBound {
+            let got = try base.read(into: &scratch!)
+            guard got > 0 else { return 0 }
+            let start = position
+            position += got
+            let first = max(start, frames.lowerBound), end = min(position, frames.upperBound)
+            guard end > first else { continue }
+            let from = (first - start) * channels
+            for i in 0..<((end - first) * channels) { block.samples[i] = scratch!.samples[from + i] }
+            block.frameCount = end - first
+            return end - first
+        }
+        return 0
+    }
+}

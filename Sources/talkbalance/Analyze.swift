@@ -106,7 +106,7 @@ struct Analyze: ParsableCommand {
     var enrolKeys: String?
 
     @Option(name: .customLong("enroll"), help: ArgumentHelp(
-        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them. Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
+        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them; or NAME=@START-END: where they talk alone in this recording (seconds or m:ss, e.g. Anna=@1:05-1:12). Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
         discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
         valueName: "name=file"))
     var enroll: [String] = []
@@ -267,21 +267,35 @@ struct Analyze: ParsableCommand {
             }
             let path = file
             let config = thresholds.config
-            // Names first (cheap, usage errors), then every enrolment file, then the session.
+            // Names first (cheap, usage errors), then every enrolment (file or stretch), then the session.
             do { _ = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
                 fail(error.description, code: Exit.usage)
             }
             var enrolled: [RoomAnalysis.EnrolledVoice] = []
-            for (name, enrolmentPath) in enrolments {
+            let rate = Double(reader.format.sampleRate)
+            for (name, source) in enrolments {
+                let open: () throws -> AudioSource, what: String
+                switch source {
+                case .file(let enrolmentPath):
+                    open = { try SoundFileReader(path: enrolmentPath) }
+                    what = enrolmentPath
+                case .span(let start, let end, let text):
+                    if let declared = reader.declaredFrames, end * rate > Double(declared) + 0.05 * rate {
+                        fail("--enroll \(name)=@\(text): \(file) is only \(String(format: "%.1f", Double(declared) / rate)) s long", code: Exit.usage)
+                    }
+                    let frames = Int((start * rate).rounded())..<Int((end * rate).rounded())
+                    open = { SpanAudioSource(try SoundFileReader(path: path), frames: frames) }
+                    what = "\(file) @\(text)"
+                }
                 do {
-                    let voice = try RoomAnalysis.enrol(open: { try SoundFileReader(path: enrolmentPath) }, config: config)
+                    let voice = try RoomAnalysis.enrol(open: open, config: config)
                     enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
                 } catch {
                     switch error {
-                    case .tooLittleSpeech: fail("\(enrolmentPath) (--enroll \(name)): \(error.description)", code: Exit.dataError)
+                    case .tooLittleSpeech: fail("\(what) (--enroll \(name)): \(error.description)", code: Exit.dataError)
                     case .source(let e as InputError):
                         fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
-                    case .source(let e): fail("\(enrolmentPath) (--enroll \(name)): \(e)", code: Exit.ioError)
+                    case .source(let e): fail("\(what) (--enroll \(name)): \(e)", code: Exit.ioError)
                     }
                 }
             }
@@ -345,13 +359,20 @@ struct Analyze: ParsableCommand {
 }
 
 extension Analyze {
-    /// `--enroll NAME=FILE` values, in order; a malformed one ends the run with a usage error (one line,
-    /// exit 64) naming it.
-    func parsedEnrolments() -> [(name: String, path: String)] {
-        var out: [(name: String, path: String)] = []
+    /// Where an enrolled voice is heard: a file of its own, or a stretch of the analysed recording.
+    enum EnrolmentSource {
+        case file(String)
+        /// `@START-END`: seconds of the analysed recording (`text` as the user wrote it).
+        case span(start: Double, end: Double, text: String)
+    }
+
+    /// `--enroll NAME=FILE` and `--enroll NAME=@START-END` values, in order; a malformed one ends the run
+    /// with a usage error (one line, exit 64) naming it.
+    func parsedEnrolments() -> [(name: String, source: EnrolmentSource)] {
+        var out: [(name: String, source: EnrolmentSource)] = []
         for value in enroll {
             guard let equals = value.firstIndex(of: "=") else {
-                fail("--enroll \(value): expected NAME=FILE, e.g. --enroll Anna=anna.wav", code: Exit.usage)
+                fail("--enroll \(value): expected NAME=FILE or NAME=@START-END, e.g. --enroll Anna=anna.wav or --enroll Anna=@1:05-1:12", code: Exit.usage)
             }
             let name = value[..<equals].trimmingCharacters(in: .whitespaces)
             let path = String(value[value.index(after: equals)...])
@@ -359,9 +380,34 @@ extension Analyze {
             if name.contains(",") { fail("--enroll \(value): a name may not contain a comma", code: Exit.usage) }
             if path.isEmpty { fail("--enroll \(value): the file after = is missing", code: Exit.usage) }
             if out.contains(where: { $0.name == name }) { fail("--enroll \(name) is given twice; enrol each person once", code: Exit.usage) }
-            out.append((name, path))
+            if path.hasPrefix("@") {
+                let text = String(path.dropFirst())
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                guard parts.count == 2, let start = Self.seconds(parts[0]), let end = Self.seconds(parts[1]) else {
+                    fail("--enroll \(value): expected @START-END with times in seconds or m:ss, e.g. @65-72 or @1:05-1:12", code: Exit.usage)
+                }
+                guard end > start else { fail("--enroll \(value): the stretch ends before it starts", code: Exit.usage) }
+                out.append((name, .span(start: start, end: end, text: text)))
+            } else {
+                out.append((name, .file(path)))
+            }
         }
         return out
+    }
+
+    /// A time as `75.5`, `1:15.5` or `1:01:15.5` (seconds, m:ss, h:mm:ss), or nil.
+    static func seconds(_ text: Substring) -> Double? {
+        let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(fields.count) else { return nil }
+        var total = 0.0
+        for (i, field) in fields.enumerated() {
+            let last = i == fields.count - 1
+            guard !field.isEmpty, field.allSatisfy({ $0.isASCII && ($0.isNumber || (last && $0 == ".")) }),
+                  let value = Double(field), value.isFinite else { return nil }
+            if i > 0 && value >= 60 { return nil }
+            total = total * 60 + value
+        }
+        return total
     }
 }
 

@@ -50,6 +50,23 @@ struct EnrolCommandTests {
         #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
     }
 
+    /// `--enroll NAME=@START-END`: voices enrolled from stretches of the recording itself, in seconds and
+    /// m:ss. Falcon's second and third people (6.2-11.1 s and 12.8-18.0 s in the reference) are enrolled;
+    /// the first, who talks 2.2 s in all, is not and stays S1.
+    @Test("enrolment from stretches of the recording itself names the right voices")
+    func fromStretches() throws {
+        let folder = try TempFolder()
+        try #require(FileManager.default.fileExists(atPath: Self.falcon), "../shared/data is not beside the checkout")
+        let run = try folder.run(["analyze", Self.falcon, "--speakers", "3", "--enroll", "Cy=@0:12.8-0:18", "--enroll", "Bo=@6.2-11.1",
+                                  "--format", "rttm", "--output", "h.rttm", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let truth = Self.falcon.replacingOccurrences(of: ".flac", with: ".rttm")
+        let score = try folder.run(["evaluate", "--reference", truth, "--format", "json", "h.rttm"])
+        let scored = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
+        #expect(scored["mapping"] as? [String: String] == ["S1": "spk1", "Bo": "spk2", "Cy": "spk3"], "\(score.stdoutText)")
+        #expect((scored["der"] as? Double ?? 1) < 0.10, "\(score.stdoutText)")
+    }
+
     /// A bad `--enroll` use: (arguments after `analyze FALCON`, exit code, words the one line must contain).
     static let cases: [(String, [String], Int32, [String])] = [
         ("no =", ["--speakers", "3", "--enroll", "anna.wav"], 64, ["expected NAME=FILE"]),
@@ -66,11 +83,16 @@ struct EnrolCommandTests {
         ("not audio", ["--speakers", "3", "--enroll", "Anna=notes.wav"], 65, ["--enroll Anna", "notes.wav"]),
         ("too little speech", ["--speakers", "3", "--enroll", "Anna=short.wav"], 65,
          ["short.wav", "only 0.", "s of speech found", "at least 2.0 s"]),
+        ("stretch not START-END", ["--speakers", "3", "--enroll", "Anna=@12"], 64, ["expected @START-END", "m:ss"]),
+        ("stretch ends before it starts", ["--speakers", "3", "--enroll", "Anna=@0:12-0:09"], 64, ["ends before it starts"]),
+        ("stretch past the end", ["--speakers", "3", "--enroll", "Anna=@15-25"], 64, ["Anna=@15-25", "is only 18.6 s long"]),
+        ("stretch with too little speech", ["--speakers", "3", "--enroll", "Anna=@11.5-12.5"], 65,
+         ["falcon_test.flac @11.5-12.5 (--enroll Anna)", "s of speech found", "at least 2.0 s"]),
         ("unknown --enrolment-use", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-use", "guess"], 64, ["--enrolment-use must be one of"]),
         ("zero --enrolment-weight", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-weight", "0"], 64, ["--enrolment-weight must be above 0"]),
     ]
 
-    @Test("bad --enroll: one line on stderr, the documented exit code, no output file", arguments: 0..<14)
+    @Test("bad --enroll: one line on stderr, the documented exit code, no output file", arguments: EnrolCommandTests.cases.indices)
     func bad(index: Int) throws {
         let (label, arguments, code, words) = Self.cases[index]
         let folder = try TempFolder()
@@ -97,5 +119,6 @@ struct EnrolCommandTests {
         #expect(run.status == 0)
         #expect(run.stdoutText.contains("--enroll <name=file>"), "\(run.stdoutText)")
         #expect(run.stdoutText.contains("at least 2 s of speech"))
+        #expect(run.stdoutText.contains("NAME=@START-END"))
     }
 }
