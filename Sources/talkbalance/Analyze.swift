@@ -272,6 +272,8 @@ struct Analyze: ParsableCommand {
                 fail(error.description, code: Exit.usage)
             }
             var enrolled: [RoomAnalysis.EnrolledVoice] = []
+            // Stretches of this recording that enrolled a voice: marks in the report (where, and whose).
+            var stretches: [(name: String, sample: Int)] = []
             let rate = Double(reader.format.sampleRate)
             for (name, source) in enrolments {
                 let open: () throws -> AudioSource, what: String
@@ -286,6 +288,7 @@ struct Analyze: ParsableCommand {
                     let frames = Int((start * rate).rounded())..<Int((end * rate).rounded())
                     open = { SpanAudioSource(try SoundFileReader(path: path), frames: frames) }
                     what = "\(file) @\(text)"
+                    stretches.append((name, frames.lowerBound))
                 }
                 do {
                     let voice = try RoomAnalysis.enrol(open: open, config: config)
@@ -312,7 +315,12 @@ struct Analyze: ParsableCommand {
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
                                                              spatial: spatial, options: options, overlap: overlapOptions)
-                result = room.result
+                var marked = room.result
+                for (name, sample) in stretches {
+                    marked.marks.append(Mark(kind: .enrol, sample: sample, person: marked.speakers.firstIndex { $0.label == name }))
+                }
+                marked.marks.sort { $0.sample < $1.sample }
+                result = marked
                 if let maxSpeakers, !quiet {
                     let found = result.speakers.count
                     FileHandle.standardError.write(Data("talkbalance: \(file): \(found) \(found == 1 ? "person" : "people") found (--max-speakers \(maxSpeakers))\n".utf8))

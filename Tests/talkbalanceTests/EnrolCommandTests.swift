@@ -52,16 +52,22 @@ struct EnrolCommandTests {
 
     /// `--enroll NAME=@START-END`: voices enrolled from stretches of the recording itself, in seconds and
     /// m:ss. Falcon's second and third people (6.2-11.1 s and 12.8-18.0 s in the reference) are enrolled;
-    /// the first, who talks 2.2 s in all, is not and stays S1.
+    /// the first, who talks 2.2 s in all, is not and stays S1. The report marks both enrolments.
     @Test("enrolment from stretches of the recording itself names the right voices")
     func fromStretches() throws {
         let folder = try TempFolder()
         try #require(FileManager.default.fileExists(atPath: Self.falcon), "../shared/data is not beside the checkout")
         let run = try folder.run(["analyze", Self.falcon, "--speakers", "3", "--enroll", "Cy=@0:12.8-0:18", "--enroll", "Bo=@6.2-11.1",
-                                  "--format", "rttm", "--output", "h.rttm", "--quiet"])
+                                  "--format", "json", "--output", "h.json", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
+        // The report marks where each voice was enrolled, in time order.
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("h.json")))) as? [String: Any])
+        let marks = try #require(root["marks"] as? [[String: Any]])
+        #expect(marks.map { $0["type"] as? String } == ["enrol", "enrol"])
+        #expect(marks.map { $0["person"] as? String } == ["Bo", "Cy"])
+        #expect(marks.map { $0["time"] as? Double } == [6.2, 12.8])
         let truth = Self.falcon.replacingOccurrences(of: ".flac", with: ".rttm")
-        let score = try folder.run(["evaluate", "--reference", truth, "--format", "json", "h.rttm"])
+        let score = try folder.run(["evaluate", "--reference", truth, "--format", "json", "h.json"])
         let scored = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
         #expect(scored["mapping"] as? [String: String] == ["S1": "spk1", "Bo": "spk2", "Cy": "spk3"], "\(score.stdoutText)")
         #expect((scored["der"] as? Double ?? 1) < 0.10, "\(score.stdoutText)")
