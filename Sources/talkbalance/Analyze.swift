@@ -106,7 +106,7 @@ struct Analyze: ParsableCommand {
     var enrolKeys: String?
 
     @Option(name: .customLong("enroll"), help: ArgumentHelp(
-        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them; or NAME=@START-END: where they talk alone in this recording (seconds or m:ss, e.g. Anna=@1:05-1:12). Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
+        "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them; or NAME=@START-END: a stretch of this recording where they talk alone, which names the voice heard there (seconds or m:ss, e.g. Anna=@1:05-1:12). Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
         discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
         valueName: "name=file"))
     var enroll: [String] = []
@@ -272,33 +272,30 @@ struct Analyze: ParsableCommand {
                 fail(error.description, code: Exit.usage)
             }
             var enrolled: [RoomAnalysis.EnrolledVoice] = []
-            // Stretches of this recording that enrolled a voice: marks in the report (where, and whose).
-            var stretches: [(name: String, sample: Int)] = []
+            // Stretches of this recording that name a voice (also marks in the report: where, and whose).
+            var stretches: [RoomAnalysis.NamedStretch] = []
+            var spans: [String: String] = [:]
             let rate = Double(reader.format.sampleRate)
             for (name, source) in enrolments {
-                let open: () throws -> AudioSource, what: String
                 switch source {
-                case .file(let enrolmentPath):
-                    open = { try SoundFileReader(path: enrolmentPath) }
-                    what = enrolmentPath
                 case .span(let start, let end, let text):
                     if let declared = reader.declaredFrames, end * rate > Double(declared) + 0.05 * rate {
                         fail("--enroll \(name)=@\(text): \(file) is only \(String(format: "%.1f", Double(declared) / rate)) s long", code: Exit.usage)
                     }
-                    let frames = Int((start * rate).rounded())..<Int((end * rate).rounded())
-                    open = { SpanAudioSource(try SoundFileReader(path: path), frames: frames) }
-                    what = "\(file) @\(text)"
-                    stretches.append((name, frames.lowerBound))
-                }
-                do {
-                    let voice = try RoomAnalysis.enrol(open: open, config: config)
-                    enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
-                } catch {
-                    switch error {
-                    case .tooLittleSpeech: fail("\(what) (--enroll \(name)): \(error.description)", code: Exit.dataError)
-                    case .source(let e as InputError):
-                        fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
-                    case .source(let e): fail("\(what) (--enroll \(name)): \(e)", code: Exit.ioError)
+                    // Named by where they speak, not modelled: see `RoomAnalysis.NamedStretch`.
+                    stretches.append(RoomAnalysis.NamedStretch(name: name, samples: Int((start * rate).rounded())..<Int((end * rate).rounded())))
+                    spans[name] = text
+                case .file(let enrolmentPath):
+                    do {
+                        let voice = try RoomAnalysis.enrol(open: { try SoundFileReader(path: enrolmentPath) }, config: config)
+                        enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
+                    } catch {
+                        switch error {
+                        case .tooLittleSpeech: fail("\(enrolmentPath) (--enroll \(name)): \(error.description)", code: Exit.dataError)
+                        case .source(let e as InputError):
+                            fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
+                        case .source(let e): fail("\(enrolmentPath) (--enroll \(name)): \(e)", code: Exit.ioError)
+                        }
                     }
                 }
             }
@@ -314,10 +311,11 @@ struct Analyze: ParsableCommand {
                 if maxSpeakers != nil { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
-                                                             spatial: spatial, options: options, overlap: overlapOptions)
+                                                             stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions)
                 var marked = room.result
-                for (name, sample) in stretches {
-                    marked.marks.append(Mark(kind: .enrol, sample: sample, person: marked.speakers.firstIndex { $0.label == name }))
+                for stretch in stretches {
+                    marked.marks.append(Mark(kind: .enrol, sample: stretch.samples.lowerBound,
+                                             person: marked.speakers.firstIndex { $0.label == stretch.name }))
                 }
                 marked.marks.sort { $0.sample < $1.sample }
                 result = marked
@@ -331,6 +329,8 @@ struct Analyze: ParsableCommand {
             } catch {
                 switch error {
                 case .invalid(let message): fail(message, code: Exit.usage)
+                case .stretchWithoutSpeech(let name, _):
+                    fail("\(file) @\(spans[name] ?? "") (--enroll \(name)): \(error.description)", code: Exit.dataError)
                 case .source(let e as InputError): fail(e.description, code: e.kind == .missing ? Exit.noInput : Exit.dataError)
                 case .source(let e): fail("\(file): \(e)", code: Exit.ioError)
                 }

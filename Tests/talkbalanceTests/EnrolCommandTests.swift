@@ -50,9 +50,10 @@ struct EnrolCommandTests {
         #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
     }
 
-    /// `--enroll NAME=@START-END`: voices enrolled from stretches of the recording itself, in seconds and
-    /// m:ss. Falcon's second and third people (6.2-11.1 s and 12.8-18.0 s in the reference) are enrolled;
-    /// the first, who talks 2.2 s in all, is not and stays S1. The report marks both enrolments.
+    /// `--enroll NAME=@START-END`: people named by stretches of the recording itself, in seconds and m:ss.
+    /// Falcon's second and third people (6.2-11.1 s and 12.8-18.0 s in the reference) are named; the
+    /// first is not and stays S1. The report marks both. Naming changes nothing but the names: with all
+    /// three named, the segments are those of the analysis without enrolment.
     @Test("enrolment from stretches of the recording itself names the right voices")
     func fromStretches() throws {
         let folder = try TempFolder()
@@ -71,6 +72,20 @@ struct EnrolCommandTests {
         let scored = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
         #expect(scored["mapping"] as? [String: String] == ["S1": "spk1", "Bo": "spk2", "Cy": "spk3"], "\(score.stdoutText)")
         #expect((scored["der"] as? Double ?? 1) < 0.10, "\(score.stdoutText)")
+
+        func segments(_ arguments: [String]) throws -> [String] {
+            let r = try folder.run(["analyze", Self.falcon, "--speakers", "3", "--format", "rttm", "--quiet"] + arguments)
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdoutText.split(separator: "\n").map { String($0) }
+        }
+        let plain = try segments([])
+        let named = try segments(["--enroll", "Ann=@1.2-4.4", "--enroll", "Bo=@0:06.2-0:11.1", "--enroll", "Cy=@12.8-18"])
+        let rename = ["S1": "Ann", "S2": "Bo", "S3": "Cy"]
+        #expect(named == plain.map { line in
+            var f = line.split(separator: " ").map(String.init)
+            f[7] = rename[f[7]] ?? f[7]
+            return f.joined(separator: " ")
+        }, "\(plain)\n\(named)")
     }
 
     /// A bad `--enroll` use: (arguments after `analyze FALCON`, exit code, words the one line must contain).
@@ -93,7 +108,7 @@ struct EnrolCommandTests {
         ("stretch ends before it starts", ["--speakers", "3", "--enroll", "Anna=@0:12-0:09"], 64, ["ends before it starts"]),
         ("stretch past the end", ["--speakers", "3", "--enroll", "Anna=@15-25"], 64, ["Anna=@15-25", "is only 18.6 s long"]),
         ("stretch with too little speech", ["--speakers", "3", "--enroll", "Anna=@11.5-12.5"], 65,
-         ["falcon_test.flac @11.5-12.5 (--enroll Anna)", "s of speech found", "at least 2.0 s"]),
+         ["falcon_test.flac @11.5-12.5 (--enroll Anna)", "s of speech found in Anna's stretch", "at least 1.0 s"]),
         ("unknown --enrolment-use", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-use", "guess"], 64, ["--enrolment-use must be one of"]),
         ("zero --enrolment-weight", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-weight", "0"], 64, ["--enrolment-weight must be above 0"]),
     ]

@@ -18,11 +18,32 @@ public enum RoomAnalysis {
     public enum Failure: Error, CustomStringConvertible {
         case invalid(String)
         case source(Error)
+        /// A named stretch (`NamedStretch`) with too little speech in it, and how much it had (seconds).
+        case stretchWithoutSpeech(name: String, foundSeconds: Double)
         public var description: String {
             switch self {
             case .invalid(let s): return s
             case .source(let e): return "\(e)"
+            case .stretchWithoutSpeech(let name, let found):
+                return String(format: "only %.1f s of speech found in %@'s stretch; name a stretch where they talk for at least %.1f s",
+                              found, name, RoomAnalysis.minimumStretchSeconds)
             }
+        }
+    }
+
+    /// "`name` talks alone in these samples of the recording" (`analyze --enroll NAME=@START-END`). The
+    /// voice found speaking there gets the name; nothing else changes (measured: modelling the voice
+    /// from such a stretch, as an enrolment recording is, made the clustering worse; docs/ACCURACY.md).
+    /// Least speech a named stretch must hold: enough to know whose voice it is (the voice is not
+    /// modelled from it, so less than an enrolment recording needs).
+    public static let minimumStretchSeconds = 1.0
+
+    public struct NamedStretch: Sendable, Equatable {
+        public let name: String
+        public let samples: Range<Int>
+        public init(name: String, samples: Range<Int>) {
+            self.name = name
+            self.samples = samples
         }
     }
 
@@ -70,7 +91,7 @@ public enum RoomAnalysis {
         } catch {
             switch error {
             case .source(let e): throw .source(e)
-            case .invalid(let m): throw .source(Failure.invalid(m))
+            case .invalid, .stretchWithoutSpeech: throw .source(error)
             }
         }
         guard let voice else { throw .tooLittleSpeech(foundSeconds: 0, neededSeconds: minimumSpeechSeconds) }
@@ -131,22 +152,22 @@ public enum RoomAnalysis {
     ///     people may have been enrolled by name): the voices found are numbered to agree with it as
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                               labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
-                               matching: [SpeechSegment]? = nil,
+                               labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
+                               spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> SessionResult {
-        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, spatial: spatial,
-                             matching: matching, options: options, overlap: overlap).result
+        try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, stretches: stretches,
+                             spatial: spatial, matching: matching, options: options, overlap: overlap).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used.
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
-                                        labels: [String]? = nil, enrolled: [EnrolledVoice] = [], spatial: Bool? = nil,
-                                        matching: [SpeechSegment]? = nil,
+                                        labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
+                                        spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                         overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
-        let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name))
+        let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
 
         var diarizer: RoomDiarizer? = nil
         var format: StreamFormat? = nil
@@ -164,6 +185,10 @@ public enum RoomAnalysis {
         var labelled = diarizer?.finishBlocks(enrolled: enrolled.map(\.voice))
         if let matching, labelled != nil { relabel(&labelled!, like: matching, speakers: speakers, hop: hop) }
         let rate = format?.sampleRate ?? 1
+        if !stretches.isEmpty {
+            guard labelled != nil else { throw .stretchWithoutSpeech(name: stretches[0].name, foundSeconds: 0) }
+            try name(&labelled!, by: stretches, after: enrolled.count, speakers: speakers, hop: hop, rate: rate)
+        }
         // With `options.fewerPeopleWeight` (no enrolment, no matching) `speakers` is the most people: the
         // report has those found (at least one), with the first names.
         let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && matching == nil
@@ -358,6 +383,34 @@ public enum RoomAnalysis {
     /// against the 12 cepstral coefficients the diarizer uses).
     static let levelRepeats = 4
     static let delayRepeats = 2
+
+    /// Gives stretch s's name (label `after + s`) to the voice that speaks most in it, one voice per stretch
+    /// (`BestAssignment` over the labels not taken by the `after` enrolled voices); the other voices
+    /// follow in order of first appearance. Throws when a stretch holds under
+    /// `minimumStretchSeconds` of speech. One pass over the blocks.
+    static func name(_ labels: inout RoomDiarizer.Labels, by stretches: [NamedStretch], after fixed: Int, speakers: Int,
+                     hop: Int, rate: Int) throws(Failure) {
+        let ranges = stretches.map { max(0, $0.samples.lowerBound / hop)..<max(0, ($0.samples.upperBound + hop - 1) / hop) }
+        var common = [[Int]](repeating: [Int](repeating: 0, count: speakers), count: stretches.count)
+        var firstFrame = [Int](repeating: Int.max, count: speakers)
+        labels.forEachBlock { frames, label in
+            let l = Int(label)
+            firstFrame[l] = min(firstFrame[l], frames.lowerBound)
+            for (s, r) in ranges.enumerated() { common[s][l] += r.clamped(to: frames).count }
+        }
+        for (s, stretch) in stretches.enumerated() {
+            let seconds = Double(common[s].reduce(0, +) * hop) / Double(rate)
+            if seconds < minimumStretchSeconds { throw .stretchWithoutSpeech(name: stretch.name, foundSeconds: seconds) }
+        }
+        let free = Array(fixed..<speakers)
+        let pick = BestAssignment.solve(stretches.indices.map { s in free.map { Double(common[s][$0]) } })
+        var map = [Int8](repeating: -1, count: speakers)
+        for l in 0..<fixed { map[l] = Int8(l) }
+        for (s, column) in pick.enumerated() { map[free[column]] = Int8(fixed + s) }
+        var next = fixed + stretches.count
+        for l in free.sorted(by: { firstFrame[$0] < firstFrame[$1] }) where map[l] < 0 { map[l] = Int8(next); next += 1 }
+        labels.rename(map)
+    }
 
     /// Renumbers `labels` by the one-to-one mapping onto `segments`' speakers that shares the most frames
     /// (`BestAssignment`: exhaustive, at most 8! maps for 8 people). One pass over the blocks, the
