@@ -323,6 +323,9 @@ struct Analyze: ParsableCommand {
                     let found = result.speakers.count
                     FileHandle.standardError.write(Data("talkbalance: \(file): \(found) \(found == 1 ? "person" : "people") found (--max-speakers \(maxSpeakers))\n".utf8))
                 }
+                for stretch in room.doubtfulStretches where !quiet {
+                    FileHandle.standardError.write(Data("talkbalance: \(file): the voice named \(stretch.name) holds under half of the speech in @\(spans[stretch.name] ?? ""); two stretches may be one voice, or the analysis took two people for one: check the names\n".utf8))
+                }
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))
                 }

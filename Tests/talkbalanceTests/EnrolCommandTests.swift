@@ -53,7 +53,8 @@ struct EnrolCommandTests {
     /// `--enroll NAME=@START-END`: people named by stretches of the recording itself, in seconds and m:ss.
     /// Falcon's second and third people (6.2-11.1 s and 12.8-18.0 s in the reference) are named; the
     /// first is not and stays S1. The report marks both. Naming changes nothing but the names: with all
-    /// three named, the segments are those of the analysis without enrolment.
+    /// three named, the segments are those of the analysis without enrolment. Two stretches of one voice
+    /// are named anyway, with a warning.
     @Test("enrolment from stretches of the recording itself names the right voices")
     func fromStretches() throws {
         let folder = try TempFolder()
@@ -80,6 +81,14 @@ struct EnrolCommandTests {
         }
         let plain = try segments([])
         let named = try segments(["--enroll", "Ann=@1.2-4.4", "--enroll", "Bo=@0:06.2-0:11.1", "--enroll", "Cy=@12.8-18"])
+        // Named right: nothing to warn about. Two stretches of one voice: a warning names one of them.
+        let clean = try folder.run(["analyze", Self.falcon, "--speakers", "3", "--enroll", "Bo=@6.2-11.1", "--format", "rttm"])
+        #expect(clean.status == 0 && clean.stderr.isEmpty, "\(clean.stderr)")
+        let same = try folder.run(["analyze", Self.falcon, "--speakers", "3", "--enroll", "Bo=@6.2-8.5", "--enroll", "Cy=@8.6-11.1", "--format", "rttm"])
+        #expect(same.status == 0)
+        #expect(same.stderrLines.count == 1 && same.stderr.contains("check the names")
+                && (same.stderr.contains("named Bo holds under half of the speech in @6.2-8.5") || same.stderr.contains("named Cy holds under half of the speech in @8.6-11.1")),
+                "\(same.stderr)")
         let rename = ["S1": "Ann", "S2": "Bo", "S3": "Cy"]
         #expect(named == plain.map { line in
             var f = line.split(separator: " ").map(String.init)

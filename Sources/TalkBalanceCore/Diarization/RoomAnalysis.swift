@@ -160,12 +160,14 @@ public enum RoomAnalysis {
                              spatial: spatial, matching: matching, options: options, overlap: overlap).result
     }
 
-    /// As `analyze`, and says whether the spatial cues were used.
+    /// As `analyze`, and says whether the spatial cues were used and which named stretches are doubtful
+    /// (see `name(_:by:after:speakers:hop:rate:)`).
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                         labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                         spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
-                                        overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> (result: SessionResult, spatial: Bool) {
+                                        overlap: StereoOverlapFinder.Options? = nil) throws(Failure)
+        -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch]) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
 
@@ -185,9 +187,10 @@ public enum RoomAnalysis {
         var labelled = diarizer?.finishBlocks(enrolled: enrolled.map(\.voice))
         if let matching, labelled != nil { relabel(&labelled!, like: matching, speakers: speakers, hop: hop) }
         let rate = format?.sampleRate ?? 1
+        var doubtful: [NamedStretch] = []
         if !stretches.isEmpty {
             guard labelled != nil else { throw .stretchWithoutSpeech(name: stretches[0].name, foundSeconds: 0) }
-            try name(&labelled!, by: stretches, after: enrolled.count, speakers: speakers, hop: hop, rate: rate)
+            doubtful = try name(&labelled!, by: stretches, after: enrolled.count, speakers: speakers, hop: hop, rate: rate)
         }
         // With `options.fewerPeopleWeight` (no enrolment, no matching) `speakers` is the most people: the
         // report has those found (at least one), with the first names.
@@ -236,7 +239,7 @@ public enum RoomAnalysis {
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.overlapNotMeasured = overlaps == nil ? SessionResult.oneVoiceAtATime : nil
-        return (result, usedSpatial)
+        return (result, usedSpatial, doubtful)
     }
 
     /// The room front end, shared by sessions and enrolment: (1) the usual pipeline finds speech on the
@@ -388,8 +391,11 @@ public enum RoomAnalysis {
     /// (`BestAssignment` over the labels not taken by the `after` enrolled voices); the other voices
     /// follow in order of first appearance. Throws when a stretch holds under
     /// `minimumStretchSeconds` of speech. One pass over the blocks.
+    ///
+    /// Returns the stretches whose named voice holds under half of the speech in them (two stretches of
+    /// one voice, or two people the analysis took for one): their names may be wrong.
     static func name(_ labels: inout RoomDiarizer.Labels, by stretches: [NamedStretch], after fixed: Int, speakers: Int,
-                     hop: Int, rate: Int) throws(Failure) {
+                     hop: Int, rate: Int) throws(Failure) -> [NamedStretch] {
         let ranges = stretches.map { max(0, $0.samples.lowerBound / hop)..<max(0, ($0.samples.upperBound + hop - 1) / hop) }
         var common = [[Int]](repeating: [Int](repeating: 0, count: speakers), count: stretches.count)
         var firstFrame = [Int](repeating: Int.max, count: speakers)
@@ -410,6 +416,7 @@ public enum RoomAnalysis {
         var next = fixed + stretches.count
         for l in free.sorted(by: { firstFrame[$0] < firstFrame[$1] }) where map[l] < 0 { map[l] = Int8(next); next += 1 }
         labels.rename(map)
+        return stretches.indices.filter { 2 * common[$0][free[pick[$0]]] < common[$0].reduce(0, +) }.map { stretches[$0] }
     }
 
     /// Renumbers `labels` by the one-to-one mapping onto `segments`' speakers that shares the most frames
