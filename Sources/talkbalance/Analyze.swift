@@ -272,7 +272,7 @@ struct Analyze: ParsableCommand {
                 fail(error.description, code: Exit.usage)
             }
             var enrolled: [RoomAnalysis.EnrolledVoice] = []
-            // Stretches of this recording that name a voice (also marks in the report: where, and whose).
+            // Stretches of this recording that name a voice (`RoomAnalysis.NamedStretch`).
             var stretches: [RoomAnalysis.NamedStretch] = []
             var spans: [String: String] = [:]
             let rate = Double(reader.format.sampleRate)
@@ -312,13 +312,7 @@ struct Analyze: ParsableCommand {
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames), enrolled: enrolled,
                                                              stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions)
-                var marked = room.result
-                for stretch in stretches {
-                    marked.marks.append(Mark(kind: .enrol, sample: stretch.samples.lowerBound,
-                                             person: marked.speakers.firstIndex { $0.label == stretch.name }))
-                }
-                marked.marks.sort { $0.sample < $1.sample }
-                result = marked
+                result = room.result
                 if let maxSpeakers, !quiet {
                     let found = result.speakers.count
                     FileHandle.standardError.write(Data("talkbalance: \(file): \(found) \(found == 1 ? "person" : "people") found (--max-speakers \(maxSpeakers))\n".utf8))

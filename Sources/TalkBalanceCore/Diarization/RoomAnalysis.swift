@@ -31,13 +31,14 @@ public enum RoomAnalysis {
         }
     }
 
-    /// "`name` talks alone in these samples of the recording" (`analyze --enroll NAME=@START-END`). The
-    /// voice found speaking there gets the name; nothing else changes (measured: modelling the voice
-    /// from such a stretch, as an enrolment recording is, made the clustering worse; docs/ACCURACY.md).
     /// Least speech a named stretch must hold: enough to know whose voice it is (the voice is not
     /// modelled from it, so less than an enrolment recording needs).
     public static let minimumStretchSeconds = 1.0
 
+    /// "`name` talks alone in these samples of the recording" (`analyze --enroll NAME=@START-END`). The
+    /// voice found speaking there gets the name, and the report an `enrol` mark at its start; nothing
+    /// else changes (measured: modelling the voice from such a stretch, as an enrolment recording is,
+    /// made the clustering worse; docs/ACCURACY.md).
     public struct NamedStretch: Sendable, Equatable {
         public let name: String
         public let samples: Range<Int>
@@ -192,9 +193,9 @@ public enum RoomAnalysis {
             guard labelled != nil else { throw .stretchWithoutSpeech(name: stretches[0].name, foundSeconds: 0) }
             doubtful = try name(&labelled!, by: stretches, after: enrolled.count, speakers: speakers, hop: hop, rate: rate)
         }
-        // With `options.fewerPeopleWeight` (no enrolment, no matching) `speakers` is the most people: the
+        // With `options.fewerPeopleWeight` (no enrolment or stretches, no matching) `speakers` is the most people: the
         // report has those found (at least one), with the first names.
-        let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && matching == nil
+        let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && stretches.isEmpty && matching == nil
         let people = atMost ? max(1, labelled?.peopleFound ?? 0) : speakers
         let names = Array(allNames.prefix(people))
         let overlaps = people == 2 ? foundOverlaps : nil
@@ -235,7 +236,9 @@ public enum RoomAnalysis {
         }.sorted { ($0.startSample, $0.speaker) < ($1.startSample, $1.speaker) }
         var result = SessionResult(sampleRate: rate, channelCount: format?.channelCount ?? 1, durationSamples: speech.durationSamples,
                                    speakers: conversation.summaries(labels: names), segments: segments, turns: conversation.turns,
-                                   events: conversation.events, balance: conversation.balance, marks: [],
+                                   events: conversation.events, balance: conversation.balance,
+                                   marks: stretches.map { Mark(kind: .enrol, sample: $0.samples.lowerBound, person: names.firstIndex(of: $0.name)) }
+                                       .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.overlapNotMeasured = overlaps == nil ? SessionResult.oneVoiceAtATime : nil
@@ -404,8 +407,9 @@ public enum RoomAnalysis {
             firstFrame[l] = min(firstFrame[l], frames.lowerBound)
             for (s, r) in ranges.enumerated() { common[s][l] += r.clamped(to: frames).count }
         }
+        let speech = common.map { $0.reduce(0, +) }
         for (s, stretch) in stretches.enumerated() {
-            let seconds = Double(common[s].reduce(0, +) * hop) / Double(rate)
+            let seconds = Double(speech[s] * hop) / Double(rate)
             if seconds < minimumStretchSeconds { throw .stretchWithoutSpeech(name: stretch.name, foundSeconds: seconds) }
         }
         let free = Array(fixed..<speakers)
@@ -416,7 +420,7 @@ public enum RoomAnalysis {
         var next = fixed + stretches.count
         for l in free.sorted(by: { firstFrame[$0] < firstFrame[$1] }) where map[l] < 0 { map[l] = Int8(next); next += 1 }
         labels.rename(map)
-        return stretches.indices.filter { 2 * common[$0][free[pick[$0]]] < common[$0].reduce(0, +) }.map { stretches[$0] }
+        return stretches.indices.filter { 2 * common[$0][free[pick[$0]]] < speech[$0] }.map { stretches[$0] }
     }
 
     /// Renumbers `labels` by the one-to-one mapping onto `segments`' speakers that shares the most frames

@@ -384,9 +384,7 @@ public struct RoomDiarizer: Sendable {
         func consider(_ initial: [Int]) {
             let labels = Self.numberedInOrder(Self.resegment(stats: stats, dims: d, initial: initial,
                                                              speakers: (initial.max() ?? 0) + 1, options: options))
-            var changes = 0
-            for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { changes += 1 }
-            let score = objective(stats: stats, labels: labels, voices: []) - extraPenalty * Double(changes)
+            let score = judged(stats: stats, labels: labels, extraPenalty: extraPenalty)
             if score > bestScore { bestScore = score; best = labels }
         }
         for distance in [Options.Clustering.cosine, .euclidean] {
@@ -402,6 +400,14 @@ public struct RoomDiarizer: Sendable {
         return fewer(stats: stats, best: best, extraPenalty: extraPenalty, weight: weight)
     }
 
+    /// A candidate segmentation's score when choosing among candidates: `objective` less
+    /// `extraPenalty` per change of person.
+    private func judged(stats: BlockReader, labels: [Int], extraPenalty: Double) -> Double {
+        var changes = 0
+        for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { changes += 1 }
+        return objective(stats: stats, labels: labels, voices: []) - extraPenalty * Double(changes)
+    }
+
     /// `best` with people merged while the score rises (see `Options.fewerPeopleWeight`): each round
     /// tries every pair merged and re-segmented with one person fewer, and keeps the best if it beats
     /// the current segmentation.
@@ -412,10 +418,7 @@ public struct RoomDiarizer: Sendable {
         let perPerson = weight * 0.5 * Double(2 * d) * log(max(2, speechFrames))
         func people(_ labels: [Int]) -> Int { (labels.max() ?? 0) + 1 }
         func score(_ labels: [Int]) -> Double {
-            var changes = 0
-            for b in 1..<max(1, labels.count) where labels[b] != labels[b - 1] { changes += 1 }
-            return objective(stats: stats, labels: labels, voices: []) - extraPenalty * Double(changes)
-                - perPerson * Double(people(labels))
+            judged(stats: stats, labels: labels, extraPenalty: extraPenalty) - perPerson * Double(people(labels))
         }
         var best = start, bestScore = score(start)
         while people(best) > 1 {
