@@ -150,12 +150,13 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// during a live session, or the offline analysis re-run on its recording). Nil otherwise.
     public var note: String? = nil
     /// Why overlapping speech, and so interruptions and backchannels, were not measured (one
-    /// microphone for the room: each moment goes to one person); nil when they were. Reports show
-    /// their counts as not measured rather than as zero.
+    /// microphone for the room: each moment goes to one person, apart from a short stretch of one voice
+    /// inside another's speech); nil when they were. Reports show their counts as not measured rather
+    /// than as zero.
     public var overlapNotMeasured: String? = nil
 
     /// The reason one microphone for the room gives for `overlapNotMeasured`.
-    public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
+    public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"
 
     public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],
                 turns: [Turn], events: [ConversationEvent], balance: [BalanceSnapshot], marks: [Mark], silenceSamples: Int,

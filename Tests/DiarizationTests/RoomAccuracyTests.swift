@@ -8,7 +8,8 @@ import TalkBalanceIO
 /// the mono file) -> MelCepstrum -> RoomDiarizer -> DER against the RTTM. Bounds are the measured values
 /// (tuned on generated seeds 1-3; the seeds below, 4-6, were kept out of tuning) plus a margin.
 /// The strict DER of generated conversations is dominated by their overlaps (about 9% of reference
-/// speech, all missed: this version gives each frame one person) and by VAD false alarms.
+/// speech, nearly all missed: this version gives each frame one person but for short runs of one voice
+/// inside another's speech) and by VAD false alarms.
 @Suite(.serialized) struct RoomAccuracyTests {
     @Test("real-voice room conversations (held-out seeds)", arguments: [(2, 4), (2, 5), (2, 6), (3, 4), (3, 5), (3, 6)])
     func generated(speakers: Int, seed: Int) throws {
@@ -58,32 +59,52 @@ import TalkBalanceIO
     /// Overlap from the stereo cues (off by default; `analyze --overlap-spread-db`): on the dry mix the
     /// frames it finds are nearly all truly overlapped (measured precision 0.97-1.00 on seeds 1501-1508
     /// and 1601-1608, recall 0.10-0.29); in reverberant rooms it is not usable (precision about 0.24).
+    /// The 10 ms frames where two or more people speak.
+    static func overlapped(_ segments: [LabeledSegment]) -> Set<Int> {
+        var count: [Int: Int] = [:]
+        for speaker in Set(segments.map(\.speaker)) {
+            var frames = Set<Int>()
+            for s in segments where s.speaker == speaker {
+                for k in Int((s.start * 100).rounded())..<Int((s.end * 100).rounded()) { frames.insert(k) }
+            }
+            for k in frames { count[k, default: 0] += 1 }
+        }
+        return Set(count.filter { $0.value >= 2 }.keys)
+    }
+
     @Test("stereo overlap detection on a dry mix: what it finds is overlap")
     func stereoOverlapPrecision() throws {
         let c = try stereoPair(seed: 1507).dry
         let result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 2, spatial: true,
                                               overlap: StereoOverlapFinder.Options())
         #expect(result.overlapNotMeasured == nil)
-        func overlapped(_ segments: [LabeledSegment]) -> Set<Int> {
-            var count: [Int: Int] = [:]
-            for speaker in Set(segments.map(\.speaker)) {
-                var frames = Set<Int>()
-                for s in segments where s.speaker == speaker {
-                    for k in Int((s.start * 100).rounded())..<Int((s.end * 100).rounded()) { frames.insert(k) }
-                }
-                for k in frames { count[k, default: 0] += 1 }
-            }
-            return Set(count.filter { $0.value >= 2 }.keys)
-        }
-        let truth = overlapped(try c.reference), found = overlapped(labeledSegments(result))
+        let truth = Self.overlapped(try c.reference), found = Self.overlapped(labeledSegments(result))
         let precision = Double(found.intersection(truth).count) / Double(max(1, found.count))
         let recall = Double(found.intersection(truth).count) / Double(max(1, truth.count))
         #expect(found.count > 20, "some overlap is found: \(found.count) frames")
         #expect(precision > 0.9, "precision \(precision), recall \(recall)")
-        // Without it, no frame has two people.
+        // Without it, two people share a frame only in a short run of one voice inside the other's speech
+        // (`RoomAnalysis.maxExcursionSeconds`), and that too is mostly overlap.
         let plain = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 2, spatial: true)
-        #expect(overlapped(labeledSegments(plain)).isEmpty)
+        let short = Self.overlapped(labeledSegments(plain))
+        let shortPrecision = Double(short.intersection(truth).count) / Double(max(1, short.count))
+        // Measured: 40 frames, precision 0.85.
+        #expect(shortPrecision > 0.7, "\(short.count) frames, precision \(shortPrecision)")
         #expect(plain.overlapNotMeasured != nil)
+    }
+
+    /// A short run of one voice (at most 1 s) inside the other's speech, with no silence around it, is
+    /// counted for both people. On the stereo recorder with `--spatial`, which labels such runs, those
+    /// frames are overlap: measured precision 0.80-1.00 on seeds 1501-1508 (dry and reverberant), recall
+    /// about 0.3; seed 1506 in the room: 460 frames, precision 0.94.
+    @Test("a short run of one voice inside the other's speech is said over it (stereo recorder, reverberant room)")
+    func shortRunsAreOverlap() throws {
+        let c = try stereoPair(seed: 1506).room
+        let result = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 2, spatial: true)
+        let truth = Self.overlapped(try c.reference), found = Self.overlapped(labeledSegments(result))
+        let precision = Double(found.intersection(truth).count) / Double(max(1, found.count))
+        #expect(found.count > 200, "\(found.count) frames")
+        #expect(precision > 0.85, "\(found.count) frames, precision \(precision)")
     }
 
     @Test("real recordings that take turns")

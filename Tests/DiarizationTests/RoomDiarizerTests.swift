@@ -165,6 +165,38 @@ struct TestRandom {
         #expect(Double(wrong) / Double(speech) < 0.02, "\(wrong) of \(speech) speech frames wrong")
     }
 
+    /// Labels over blocks of the given (start frame, frame count, person).
+    static func labels(_ blocks: [(Int, Int, Int8)]) -> RoomDiarizer.Labels {
+        let store = BlockStore(dims: 1)
+        for (start, frames, _) in blocks {
+            store.append(start: start)
+            for _ in 0..<frames { [Float](repeating: 0, count: 2).withUnsafeBufferPointer { store.addFrame($0, first: 1) } }
+        }
+        let end = blocks.last.map { $0.0 + $0.1 } ?? 0
+        return RoomDiarizer.Labels(frameCount: end, store: store, blockLabels: blocks.map(\.2))
+    }
+
+    @Test("a short run of another voice with no silence around it, inside one person's speech: that person goes on underneath")
+    func underlying() {
+        // Person 0 for 1 s, person 1 for 0.6 s (three blocks), person 0 again: 1 is said over 0.
+        let inside = Self.labels([(0, 20, 0), (20, 20, 0), (40, 20, 1), (60, 20, 1), (80, 20, 1), (100, 20, 0), (120, 20, 0)])
+        #expect(inside.underlying(maxFrames: 100) == [-1, -1, 0, 0, 0, -1, -1])
+        // Longer than the limit: a turn of its own.
+        #expect(inside.underlying(maxFrames: 59) == [Int8](repeating: -1, count: 7))
+        // A pause before or after it: the holder stopped.
+        let pause = Self.labels([(0, 20, 0), (30, 20, 1), (50, 20, 0)])
+        #expect(pause.underlying(maxFrames: 100) == [-1, -1, -1])
+        let pauseAfter = Self.labels([(0, 20, 0), (20, 20, 1), (45, 20, 0)])
+        #expect(pauseAfter.underlying(maxFrames: 100) == [-1, -1, -1])
+        // Between two other people: nobody holds the floor through it.
+        let three = Self.labels([(0, 20, 0), (20, 20, 1), (40, 20, 2)])
+        #expect(three.underlying(maxFrames: 100) == [-1, -1, -1])
+        // At the start or the end of the speech: no holder on both sides.
+        let edge = Self.labels([(0, 20, 1), (20, 20, 0), (40, 20, 0)])
+        #expect(edge.underlying(maxFrames: 100) == [-1, -1, -1])
+        #expect(Self.labels([]).underlying(maxFrames: 100).isEmpty)
+    }
+
     @Test("no speech, one speaker, and label range")
     func edges() {
         var d = RoomDiarizer(speakers: 3, framesPerSecond: 100)

@@ -302,6 +302,39 @@ public struct RoomDiarizer: Sendable {
             }
         }
 
+        /// Per block, the person who goes on speaking underneath it (-1: nobody): a run of one person's
+        /// blocks of at most `maxFrames` frames, with no silence on either side, between two runs of one
+        /// other person. DOMAIN calls that a within-speaker overlap, typically a backchannel: the floor
+        /// holder does not stop for it. When the short run is really the holder's own voice taken for
+        /// the other's, saying both costs no more than the confusion it already was (one wrong label a
+        /// frame); when the holder did pause for it, it adds their false alarm. One byte per block.
+        public func underlying(maxFrames: Int) -> [Int8] {
+            var out = [Int8](repeating: -1, count: blockLabels.count)
+            guard let store, blockLabels.count >= 3 else { return out }
+            let reader = BlockReader(store)
+            // Runs of one label over contiguous frames: (label, first block, end block, first frame, end frame).
+            typealias Run = (label: Int8, first: Int, end: Int, start: Int, stop: Int)
+            var previous: Run? = nil, middle: Run? = nil, current: Run? = nil
+            func judge() {
+                guard let a = previous, let b = middle, let c = current else { return }
+                if a.label == c.label, b.label != a.label, a.stop == b.start, b.stop == c.start, b.stop - b.start <= maxFrames {
+                    for i in b.first..<b.end { out[i] = a.label }
+                }
+            }
+            for b in blockLabels.indices {
+                let start = Int(reader.start(b)), stop = start + Int(reader.frames(b)), label = blockLabels[b]
+                if var run = current, run.label == label, run.stop == start {
+                    run.end = b + 1; run.stop = stop; current = run
+                } else {
+                    judge()
+                    previous = middle; middle = current
+                    current = (label, b, b + 1, start, stop)
+                }
+            }
+            judge()
+            return out
+        }
+
         /// The people with speech: labels are 0..<peopleFound (numbered in order of first appearance
         /// without enrolment; fewer than `speakers` only if someone got no block).
         public var peopleFound: Int { Int(blockLabels.max() ?? -1) + 1 }
