@@ -155,8 +155,11 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// than as zero.
     public var overlapNotMeasured: String? = nil
 
-    /// The reason one microphone for the room gives for `overlapNotMeasured`.
-    public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"
+    /// The reason one microphone for the room gives for `overlapNotMeasured`, live (decided online).
+    public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
+    /// The same for the offline analysis, which counts a short run of one voice inside another's speech
+    /// for both (`RoomAnalysis.maxExcursionSeconds`).
+    public static let shortRunsOnly = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"
 
     public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],
                 turns: [Turn], events: [ConversationEvent], balance: [BalanceSnapshot], marks: [Mark], silenceSamples: Int,

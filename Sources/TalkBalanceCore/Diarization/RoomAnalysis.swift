@@ -142,6 +142,16 @@ public enum RoomAnalysis {
     /// The voice features of a frame: the cepstra, then the smoothed pitch (`SmoothedPitch`).
     static let voiceFeatures = coefficients + 1
 
+    /// The longest run of another voice inside one person's speech (no silence on either side) that
+    /// is taken as said over them: DOMAIN's backchannel, listener speech of at most 1 s while the other
+    /// holds the floor. The diarizer labels most backchannels as the floor holder (the switch penalty
+    /// outweighs 0.2-0.5 s of another voice); the ones it does label are counted for both people.
+    /// Measured with `tools/evaluate` (docs/ACCURACY.md, "short runs of one voice inside another's speech"): reverberant
+    /// rooms 12.3% -> 12.0% tuning, 12.9% -> 12.6% held out; the stereo recorder with `--spatial`, which
+    /// finds far more of them, 13.2% -> 11.7% and 13.4% -> 12.1%. On the tuning rooms 1.5 s and 2 s gave
+    /// 12.1% and 12.4%.
+    public static let maxExcursionSeconds = 1.0
+
     /// - Parameters:
     ///   - open: opens the recording from its start (called twice).
     ///   - labels: names in order of first appearance; default S1, S2, ...
@@ -154,16 +164,6 @@ public enum RoomAnalysis {
     ///   - matching: another analysis's segments of the same recording (the live session's, whose
     ///     people may have been enrolled by name): the voices found are numbered to agree with it as
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
-    /// The longest run of another voice inside one person's speech (no silence on either side) that
-    /// is taken as said over them: DOMAIN's backchannel, listener speech of at most 1 s while the other
-    /// holds the floor. The diarizer labels most backchannels as the floor holder (the switch penalty
-    /// outweighs 0.2-0.5 s of another voice); the ones it does label are counted for both people.
-    /// Measured with `tools/evaluate` (see docs/ACCURACY.md, "short runs of another voice"): reverberant
-    /// rooms 12.3% -> 12.0% tuning, 12.9% -> 12.6% held out; the stereo recorder with `--spatial`, which
-    /// finds far more of them, 13.2% -> 11.7% and 13.4% -> 12.1%. On the tuning rooms 1.5 s and 2 s gave
-    /// 12.1% and 12.4%.
-    public static let maxExcursionSeconds = 1.0
-
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
@@ -262,7 +262,7 @@ public enum RoomAnalysis {
                                        .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.overlapNotMeasured = overlaps == nil ? SessionResult.oneVoiceAtATime : nil
+        result.overlapNotMeasured = overlaps == nil ? SessionResult.shortRunsOnly : nil
         return (result, usedSpatial, doubtful)
     }
 
