@@ -107,7 +107,7 @@ struct Analyze: ParsableCommand {
 
     @Option(name: .customLong("enroll"), help: ArgumentHelp(
         "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them; or NAME=@START-END: a stretch of this recording where they talk alone, which names the voice heard there (seconds or m:ss, e.g. Anna=@1:05-1:12). Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
-        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error).",
+        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error). With --online, NAME=FILE enrols the voice before the session, as `live --enroll` does.",
         valueName: "name=file"))
     var enroll: [String] = []
 
@@ -162,7 +162,6 @@ struct Analyze: ParsableCommand {
         if enrolKeys != nil && !online { throw ValidationError("--enrol-keys needs --online (and --speakers)") }
         if onlineRevision != nil && !online { throw ValidationError("--online-revision needs --online (and --speakers)") }
         if let onlineRevision, !(onlineRevision >= 0 && onlineRevision <= 300) { throw ValidationError("--online-revision must be between 0 and 300 seconds") }
-        if online && !enroll.isEmpty { throw ValidationError("--enroll works with the offline analysis; with --online, simulate the live keys with --enrol-keys") }
     }
 
     /// `--enrol-keys` as (sample, person index), in time order.
@@ -181,17 +180,24 @@ struct Analyze: ParsableCommand {
     }
 
     /// The live room pipeline over a file (same blocks and labels as `live --speakers N`).
-    private func analyzeOnline(_ reader: SoundFileReader, speakers: Int) -> SessionResult {
+    private func analyzeOnline(_ reader: SoundFileReader, speakers: Int,
+                               enrolled: [(name: String, recording: RoomAnalysis.EnrolmentRecording)]) -> SessionResult {
         let analyzer: RoomSessionAnalyzer
+        // Everyone's names, and each enrolled person's place among them (as `live --enroll`).
+        let naming: (names: [String], indexOfLabel: [Int])
+        do { naming = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolled.map(\.name)) } catch {
+            fail(error.description, code: Exit.usage)
+        }
         do {
             analyzer = try RoomSessionAnalyzer(format: reader.format, speakers: speakers, config: thresholds.config,
-                                               labels: names.map(parsedNames),
+                                               labels: naming.names,
                                                revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
                                                    ?? RoomSessionAnalyzer.defaultRevisionDelayFrames)
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }
         analyzer.origin = "analyze --online, as in a live session"
+        for (i, voice) in enrolled.enumerated() { analyzer.enrol(person: naming.indexOfLabel[i], recording: voice.recording) }
         var keys = parsedEnrolKeys(speakers: speakers, sampleRate: reader.format.sampleRate)
         var block = AudioBlock(channelCount: reader.format.channelCount, capacityFrames: 8192)
         do {
@@ -249,7 +255,7 @@ struct Analyze: ParsableCommand {
             fail("--room-clustering must be one of \(RoomDiarizer.Options.Clustering.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
         if let enrolmentWeight, !(enrolmentWeight > 0 && enrolmentWeight <= 100) { fail("--enrolment-weight must be above 0 and at most 100", code: Exit.usage) }
-        let enrolments = parsedEnrolments()
+        let enrolments = parsedEnrolments(enroll, noStretchesBecause: online ? "a stretch of the recording names a voice in the offline analysis only; with --online give a recording of the person, or simulate the live keys with --enrol-keys" : nil)
         if !enrolments.isEmpty {
             guard let speakers else {
                 fail("--enroll needs --speakers N (one microphone for the room: voices are recognised only there)", code: Exit.usage)
@@ -275,6 +281,8 @@ struct Analyze: ParsableCommand {
             // Stretches of this recording that name a voice (`RoomAnalysis.NamedStretch`).
             var stretches: [RoomAnalysis.NamedStretch] = []
             var spans: [String: String] = [:]
+            // The enrolment recordings themselves, for --online (the live assigner's windows).
+            var recordings: [RoomAnalysis.EnrolmentRecording] = []
             let rate = Double(reader.format.sampleRate)
             for (name, source) in enrolments {
                 switch source {
@@ -286,22 +294,14 @@ struct Analyze: ParsableCommand {
                     stretches.append(RoomAnalysis.NamedStretch(name: name, samples: Int((start * rate).rounded())..<Int((end * rate).rounded())))
                     spans[name] = text
                 case .file(let enrolmentPath):
-                    do {
-                        let voice = try RoomAnalysis.enrol(open: { try SoundFileReader(path: enrolmentPath) }, config: config)
-                        enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: voice))
-                    } catch {
-                        switch error {
-                        case .tooLittleSpeech: fail("\(enrolmentPath) (--enroll \(name)): \(error.description)", code: Exit.dataError)
-                        case .source(let e as InputError):
-                            fail("--enroll \(name): \(e.description)", code: e.kind == .missing || e.kind == .readFailed ? Exit.noInput : Exit.dataError)
-                        case .source(let e): fail("\(enrolmentPath) (--enroll \(name)): \(e)", code: Exit.ioError)
-                        }
-                    }
+                    let recording = enrolmentRecording(name: name, path: enrolmentPath, config: config)
+                    enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: recording.voice))
+                    recordings.append(recording)
                 }
             }
             let result: SessionResult
             if online {
-                result = analyzeOnline(reader, speakers: speakers)
+                result = analyzeOnline(reader, speakers: speakers, enrolled: zip(enrolled.map(\.name), recordings).map { ($0, $1) })
             } else { do {
                 var options = RoomDiarizer.Options()
                 let overlapOptions = overlapSpreadDB.map { StereoOverlapFinder.Options(thresholdDB: $0) }
@@ -360,59 +360,6 @@ struct Analyze: ParsableCommand {
         let result = analyzer.finish()
         writeReport(ReportRenderer(file: file, result: result, audio: audioReference(for: audio ?? file, output: output)),
                     format: format, output: output, force: force)
-    }
-}
-
-extension Analyze {
-    /// Where an enrolled voice is heard: a file of its own, or a stretch of the analysed recording.
-    enum EnrolmentSource {
-        case file(String)
-        /// `@START-END`: seconds of the analysed recording (`text` as the user wrote it).
-        case span(start: Double, end: Double, text: String)
-    }
-
-    /// `--enroll NAME=FILE` and `--enroll NAME=@START-END` values, in order; a malformed one ends the run
-    /// with a usage error (one line, exit 64) naming it.
-    func parsedEnrolments() -> [(name: String, source: EnrolmentSource)] {
-        var out: [(name: String, source: EnrolmentSource)] = []
-        for value in enroll {
-            guard let equals = value.firstIndex(of: "=") else {
-                fail("--enroll \(value): expected NAME=FILE or NAME=@START-END, e.g. --enroll Anna=anna.wav or --enroll Anna=@1:05-1:12", code: Exit.usage)
-            }
-            let name = value[..<equals].trimmingCharacters(in: .whitespaces)
-            let path = String(value[value.index(after: equals)...])
-            if name.isEmpty { fail("--enroll \(value): the name before = is empty", code: Exit.usage) }
-            if name.contains(",") { fail("--enroll \(value): a name may not contain a comma", code: Exit.usage) }
-            if path.isEmpty { fail("--enroll \(value): the file after = is missing", code: Exit.usage) }
-            if out.contains(where: { $0.name == name }) { fail("--enroll \(name) is given twice; enrol each person once", code: Exit.usage) }
-            if path.hasPrefix("@") {
-                let text = String(path.dropFirst())
-                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-                guard parts.count == 2, let start = Self.seconds(parts[0]), let end = Self.seconds(parts[1]) else {
-                    fail("--enroll \(value): expected @START-END with times in seconds or m:ss, e.g. @65-72 or @1:05-1:12", code: Exit.usage)
-                }
-                guard end > start else { fail("--enroll \(value): the stretch ends before it starts", code: Exit.usage) }
-                out.append((name, .span(start: start, end: end, text: text)))
-            } else {
-                out.append((name, .file(path)))
-            }
-        }
-        return out
-    }
-
-    /// A time as `75.5`, `1:15.5` or `1:01:15.5` (seconds, m:ss, h:mm:ss), or nil.
-    static func seconds(_ text: Substring) -> Double? {
-        let fields = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...3).contains(fields.count) else { return nil }
-        var total = 0.0
-        for (i, field) in fields.enumerated() {
-            let last = i == fields.count - 1
-            guard !field.isEmpty, field.allSatisfy({ $0.isASCII && ($0.isNumber || (last && $0 == ".")) }),
-                  let value = Double(field), value.isFinite else { return nil }
-            if i > 0 && value >= 60 { return nil }
-            total = total * 60 + value
-        }
-        return total
     }
 }
 

@@ -140,6 +140,45 @@ import Testing
         #expect(assigner.enrolments.map(\.person) == [1])
     }
 
+    /// `live --enroll NAME=FILE`: each person enrolled from a recording of their own voice before the
+    /// session is named from their first word, whoever speaks first; a person not enrolled is found
+    /// as new and gets the free label.
+    @Test("voices enrolled from their own recordings are named from the start; the one not enrolled is found")
+    func enrolledFromRecordings() {
+        var clips = Stream(voices: 3, seed: 17)
+        // Each clip: 5 s of one voice with a pause in the middle (the frames' index jumps there).
+        var clip: [(features: [Float], frames: [Int])] = []
+        for voice in 0..<2 {
+            clips.frames = []
+            clips.speak(voice, frames: 500)
+            clip.append((clips.frames.flatMap(\.features), (0..<500).map { $0 < 250 ? $0 : $0 + 40 }))
+        }
+        var s = clips
+        s.frames = []
+        // Voice 1 first, then 0, then the third voice (not enrolled), then turns.
+        for voice in [1, 0, 2, 1, 2, 0, 1, 0, 2] { s.speak(voice, frames: 300); s.silence(frames: 30) }
+        var assigner = OnlineRoomAssigner(speakers: 3)
+        // Voice 0 is enrolled as person 2 (index 1), voice 1 as person 3 (index 2).
+        assigner.enrol(person: 1, features: clip[0].features, featureCount: 13, frames: clip[0].frames)
+        assigner.enrol(person: 2, features: clip[1].features, featureCount: 13, frames: clip[1].frames)
+        #expect(assigner.enrolledPeople == [false, true, true])
+        #expect(assigner.knownPeople == [false, true, true])
+        var labels: [Int8] = []
+        for f in s.frames {
+            assigner.push(features: f.features, speech: f.speech)
+            assigner.takeLabels { labels.append($0) }
+        }
+        assigner.finish()
+        assigner.takeLabels { labels.append($0) }
+        let map = [1, 2, 0]
+        // The first voice heard carries its enrolled label from its first block.
+        #expect(Self.agreement(labels, s, 0..<300, map: map) == 1)
+        #expect(Self.agreement(labels, s, 330..<630, map: map) == 1)
+        // The third voice is new: it takes the free label about 2 s in (the split test's windows).
+        #expect(Self.agreement(labels, s, 660..<960, map: map) > 0.3)
+        #expect(Self.agreement(labels, s, 990..<s.frames.count, map: map) > 0.9)
+    }
+
     @Test("a key pressed in silence takes the next speech; one person, and all silence")
     func edges() {
         var s = Stream(voices: 2, seed: 3)

@@ -48,6 +48,22 @@ struct EnrolCommandTests {
         let partialScore = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "p.rttm"])
         let partialScored = try #require(try JSONSerialization.jsonObject(with: partialScore.stdout) as? [String: Any])
         #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
+
+        // The live pipeline (`--online`, as `live --enroll`): enrolled before the session, named from the
+        // start, on the right voices; no less accurate than without (measured on this 40 s session: 42.9%
+        // strict either way, the online assigner is slow to find two voices in so little speech).
+        let online = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--online", "--enroll", "Ben=ben.flac",
+                                     "--enroll", "Anna=c.enrol.Anna.wav", "--format", "json", "--output", "o.json", "--quiet"])
+        #expect(online.status == 0, "\(online.stderr)")
+        let onlineRoot = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path("o.json")))) as? [String: Any])
+        #expect((onlineRoot["speakers"] as? [[String: Any]])?.map { $0["label"] as? String } == ["Ben", "Anna"])
+        let onlineScore = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "o.json"])
+        let onlineScored = try #require(try JSONSerialization.jsonObject(with: onlineScore.stdout) as? [String: Any])
+        #expect(onlineScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(onlineScore.stdoutText)")
+        let plain = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--online", "--format", "json", "--output", "n.json", "--quiet"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let plainScored = try #require(try JSONSerialization.jsonObject(with: folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "n.json"]).stdout) as? [String: Any])
+        #expect((onlineScored["der"] as? Double ?? 1) <= (plainScored["der"] as? Double ?? 0) + 0.02, "\(onlineScore.stdoutText)")
     }
 
     /// `--enroll NAME=@START-END`: people named by stretches of the recording itself, in seconds and m:ss.
@@ -118,6 +134,8 @@ struct EnrolCommandTests {
         ("stretch past the end", ["--speakers", "3", "--enroll", "Anna=@15-25"], 64, ["Anna=@15-25", "is only 18.6 s long"]),
         ("stretch with too little speech", ["--speakers", "3", "--enroll", "Anna=@11.5-12.5"], 65,
          ["falcon_test.flac @11.5-12.5 (--enroll Anna)", "s of speech found in Anna's stretch", "at least 1.0 s"]),
+        ("stretch with --online", ["--speakers", "3", "--online", "--enroll", "Anna=@1-5"], 64,
+         ["Anna=@1-5", "offline analysis only", "./@1-5"]),
         ("unknown --enrolment-use", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-use", "guess"], 64, ["--enrolment-use must be one of"]),
         ("zero --enrolment-weight", ["--speakers", "3", "--enroll", "Anna=VOICE", "--enrolment-weight", "0"], 64, ["--enrolment-weight must be above 0"]),
     ]

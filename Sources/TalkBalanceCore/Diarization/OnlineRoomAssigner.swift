@@ -40,6 +40,8 @@ import Foundation
 ///   distance to the nearest person instead; measured no better on average and far more sensitive to
 ///   tiny input changes: 17.8% against 34.7% strict DER on the same conversation with and without
 ///   sox's dither.)
+/// - Enrolment from a recording (`enrol(person:features:featureCount:frames:)`, before the session):
+///   the recording's windows become person k's anchored model and join the session's scatter.
 /// - Enrolment (`enrol`): the facilitator says "this is person k". The recent speech (back to a
 ///   silence of `enrolGapFrames`, at most `enrolLookbackFrames`) and the speech that follows until the
 ///   next pause of `enrolEndGapFrames` (at most `enrolFrames` in all) become person k's anchored model:
@@ -551,6 +553,37 @@ public struct OnlineRoomAssigner: Sendable {
     /// person's stretch). A person gets the new model only when it holds `minModelBlocks` windows;
     /// enrolments stay as they are.
     public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8], frames: [Int]? = nil) {
+        let fresh = windowEmbeddings(features: features, featureCount: featureCount, labels: labels, frames: frames)
+        for k in 0..<speakers where people[k].active && fresh[k].count >= Double(options.minModelBlocks) {
+            var model = fresh[k]
+            let cap = Double(options.maxModelBlocks)
+            if model.count > cap { model.scale(cap / model.count) }
+            people[k].adaptive = model
+        }
+    }
+
+    /// Enrols person `person` from a recording of their voice alone, before the session (`live --enroll
+    /// NAME=FILE`): `features` holds its speech frames, `featureCount` values each as pushed, and
+    /// `frames` each frame's index in that recording (a jump is a pause). Its windows, made as `push`
+    /// makes them, become the person's anchored model, as an enrolment key's speech does, and the
+    /// person counts as heard. Call before the first `push`.
+    public mutating func enrol(person k: Int, features: [Float], featureCount: Int, frames: [Int]) {
+        precondition(k >= 0 && k < speakers && frames.count * featureCount <= features.count)
+        // The windows also join the session's scatter, so that its centre lies among the voices from
+        // the first block on (the session's own windows soon outweigh them).
+        let fresh = windowEmbeddings(features: features, featureCount: featureCount,
+                                     labels: [Int8](repeating: Int8(k), count: frames.count), frames: frames) { e in
+            globalCount += 1
+            for i in 0..<embeddingSize { globalSum[i] += e[i]; globalSquares[i] += e[i] * e[i] }
+        }
+        people[k].enrolment = fresh[k]
+        people[k].active = true
+        enrolments.append((k, frame))
+    }
+
+    /// Each person's window embeddings over labelled frames (see `retrain`); `each` sees every window's.
+    private func windowEmbeddings(features: [Float], featureCount: Int, labels: [Int8], frames: [Int]?,
+                                  each: ([Double]) -> Void = { _ in }) -> [Embeddings] {
         let d = dimensions, first = options.firstFeature
         var fresh = [Embeddings](repeating: Embeddings(size: embeddingSize), count: speakers)
         var blk = Stats(dimensions: d), win = Stats(dimensions: d)
@@ -565,6 +598,7 @@ public struct OnlineRoomAssigner: Sendable {
             Self.sum(ctx, next: ctxNext, filled: ctxFilled, into: &win)
             Self.embed(win, into: &e)
             fresh[owner].add(e)
+            each(e)
             blk.clear()
         }
         for f in 0..<labels.count {
@@ -585,12 +619,7 @@ public struct OnlineRoomAssigner: Sendable {
             if Int(blk.n) >= options.blockFrames { close() }
         }
         close()
-        for k in 0..<speakers where people[k].active && fresh[k].count >= Double(options.minModelBlocks) {
-            var model = fresh[k]
-            let cap = Double(options.maxModelBlocks)
-            if model.count > cap { model.scale(cap / model.count) }
-            people[k].adaptive = model
-        }
+        return fresh
     }
     private func firstFree() -> Int? { people.firstIndex { !$0.active } }
     private func firstActive() -> Int { people.firstIndex { $0.active } ?? 0 }

@@ -84,12 +84,43 @@ public enum RoomAnalysis {
     /// - Parameter minimumSpeechSeconds: fails with `.tooLittleSpeech` below this.
     public static func enrol(open: () throws -> AudioSource, config: AnalysisConfig = AnalysisConfig(),
                              minimumSpeechSeconds: Double = minimumEnrolmentSeconds) throws(EnrolmentFailure) -> VoiceStatistics {
+        try enrolRecording(open: open, config: config, minimumSpeechSeconds: minimumSpeechSeconds, keptSpeechSeconds: 0).voice
+    }
+
+    /// A person's enrolment recording as the live meter takes it (`live --enroll NAME=FILE`): the
+    /// statistics of `enrol`, and the speech frames themselves for the online assigner's windows.
+    public struct EnrolmentRecording: Sendable {
+        public let voice: VoiceStatistics
+        /// The first speech frames' `MelCepstrum` coefficients, `liveCoefficients` values per frame.
+        public let cepstra: [Float]
+        /// Each of those frames' index in the recording (a jump is a pause).
+        public let frames: [Int]
+    }
+
+    /// Coefficients per frame the live assigner uses (the cepstra without the pitch).
+    public static let liveCoefficients = coefficients
+
+    /// `enrol`, keeping the cepstra of the first `keptSpeechSeconds` of speech (a minute at most by
+    /// default: about 0.3 MB).
+    public static func enrolRecording(open: () throws -> AudioSource, config: AnalysisConfig = AnalysisConfig(),
+                                      minimumSpeechSeconds: Double = minimumEnrolmentSeconds,
+                                      keptSpeechSeconds: Double = 60) throws(EnrolmentFailure) -> EnrolmentRecording {
         var voice: VoiceStatistics? = nil
+        var cepstra: [Float] = [], frames: [Int] = []
+        var keptFrames = 0, frame = 0
         do {
             _ = try frontEnd(open: open, config: config, spatial: false, overlap: nil) { geometry, _ in
                 voice = VoiceStatistics(coefficients: voiceFeatures, sampleRate: geometry.sampleRate)
+                keptFrames = Int(keptSpeechSeconds * Double(geometry.sampleRate) / Double(geometry.hopLength))
             } frame: { features, speech, hop in
-                if speech { voice?.add(features: features, hopSamples: hop) }
+                if speech {
+                    voice?.add(features: features, hopSamples: hop)
+                    if frames.count < keptFrames {
+                        cepstra.append(contentsOf: features[0..<liveCoefficients])
+                        frames.append(frame)
+                    }
+                }
+                frame += 1
             }
         } catch {
             switch error {
@@ -101,7 +132,7 @@ public enum RoomAnalysis {
         guard voice.speechSeconds >= minimumSpeechSeconds else {
             throw .tooLittleSpeech(foundSeconds: voice.speechSeconds, neededSeconds: minimumSpeechSeconds)
         }
-        return voice
+        return EnrolmentRecording(voice: voice, cepstra: cepstra, frames: frames)
     }
 
     /// The report's names for `speakers` people given `--names` (`labels`, everyone, in order of first

@@ -171,6 +171,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         }
     }
 
+    /// Before the session: person `person`'s voice from a recording of them alone (`live --enroll
+    /// NAME=FILE`), so they are named from their first words (`OnlineRoomAssigner.enrol(person:features:...)`).
+    public func enrol(person: Int, recording: RoomAnalysis.EnrolmentRecording) {
+        precondition(person >= 0 && person < speakers && samplesFed == 0, "enrol before the session starts")
+        assigner.enrol(person: person, features: recording.cepstra, featureCount: RoomAnalysis.liveCoefficients, frames: recording.frames)
+    }
+
     public func liveState(cueSeconds: Double = 10, lostSeconds: Double = 0) -> LiveState {
         let bridge = Int((config.bridgePauseSeconds * Double(format.sampleRate) / Double(geometry.hopLength)).rounded())
         let now = lastSpoke.map { labelledFrames - 1 - $0 <= bridge + 1 }
