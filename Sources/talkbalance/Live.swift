@@ -21,7 +21,8 @@ struct Live: ParsableCommand {
         that order). Who speaks now shows at once; talk time, shares, turns and the JSON lines follow \
         21 s behind, after the periodic re-clustering of the last minutes has revised each label. Keys then: 1-N = the person speaking now (or just before, or next) is person N: \
         their voice is enrolled, so labels are named from the start and do not swap (press it once for \
-        each person early in the session); s = next Imago sender, 0 = nobody sends, m = bookmark, \
+        each person early in the session; or enrol them beforehand from recordings with --enroll \
+        NAME=FILE); s = next Imago sender, 0 = nobody sends, m = bookmark, \
         q = quit. Enrolments are marks in the report. With --record, the final --report re-runs the \
         offline analysis (`analyze --speakers N`) on the recording, which is more accurate; its \
         `note` says so (the live lines and meter stay online).
@@ -38,6 +39,11 @@ struct Live: ParsableCommand {
     var names: String?
     @Option(help: "People in the room, 1-8. Alone, it means one microphone for the room (one channel captured; who speaks is found from the voices). With --channels: as many people as channels is one microphone per person, more people than channels is one microphone for the room.")
     var speakers: Int?
+    @Option(name: .customLong("enroll"), help: ArgumentHelp(
+        "One microphone for the room: NAME=FILE, a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so they are named from their first words. Repeat per person.",
+        discussion: "Each voice is measured before the capture starts and anchors that person's model, as an enrolment key does. People not enrolled are S1, S2, ... in order of first appearance (or take the rest of --names, which must list everyone). With --record and --report, the final offline analysis uses the same recordings.",
+        valueName: "name=file"))
+    var enroll: [String] = []
     @Option(help: "Stop after this many seconds of audio.")
     var duration: Double?
     @Option(help: "Record exactly the captured audio to this WAV file (crash-safe header, mode 0600).")
@@ -78,6 +84,22 @@ struct Live: ParsableCommand {
         for path in [record, report].compactMap({ $0 }) where !force && (path == record ? FileManager.default.fileExists(atPath: path) : SafeOutput.wouldReplace(path)) {
             fail("\(path): already exists; pass --force to replace it", code: Exit.cannotCreate)
         }
+        // Enrolment recordings (one microphone for the room) are read before the capture starts.
+        let people = speakers ?? names.map { parsedNames($0).count }
+        let enrolments = parsedEnrolments(enroll, noStretchesBecause: "a live session has no recording yet to point into; give a recording of the person, or press their key while they speak")
+        var enrolled: [(name: String, recording: RoomAnalysis.EnrolmentRecording)] = []
+        var naming: (names: [String], indexOfLabel: [Int])? = nil
+        if !enrolments.isEmpty {
+            guard let speakers else {
+                fail("--enroll needs --speakers N (one microphone for the room: voices are recognised only there)", code: Exit.usage)
+            }
+            do { naming = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
+                fail(error.description, code: Exit.usage)
+            }
+            for case let (name, .file(path)) in enrolments {
+                enrolled.append((name, enrolmentRecording(name: name, path: path, config: thresholds.config)))
+            }
+        }
         var configText: String? = nil
         if let alsaConfig {
             guard let text = try? String(contentsOfFile: alsaConfig, encoding: .utf8) else {
@@ -85,7 +107,6 @@ struct Live: ParsableCommand {
             }
             configText = text
         }
-        let people = speakers ?? names.map { parsedNames($0).count }
         // `--speakers N` alone is the room microphone of the single-microphone mode; `--names` alone
         // (or equal --channels) is one microphone per person.
         let wantedChannels = channels ?? (speakers != nil ? 1 : people)
@@ -111,10 +132,16 @@ struct Live: ParsableCommand {
         }
         let config = thresholds.config
         let room = (people ?? format.channelCount) > format.channelCount
+        if !enrolled.isEmpty && !room {
+            fail("\(device): --enroll needs one microphone for the room, but \(people ?? 0) \(people == 1 ? "person" : "people") on \(format.channelCount) captured \(format.channelCount == 1 ? "channel" : "channels") is one microphone per person; capture fewer channels (e.g. --channels 1)", code: Exit.usage)
+        }
         let analyzer: StreamingSessionAnalysis
         if room, let people {
             do {
-                analyzer = try RoomSessionAnalyzer(format: format, speakers: people, config: config, labels: names.map(parsedNames))
+                let roomAnalyzer = try RoomSessionAnalyzer(format: format, speakers: people, config: config,
+                                                           labels: naming?.names ?? names.map(parsedNames))
+                for (i, voice) in enrolled.enumerated() { roomAnalyzer.enrol(person: naming!.indexOfLabel[i], recording: voice.recording) }
+                analyzer = roomAnalyzer
             } catch {
                 fail("\(device): \(error.description)", code: Exit.usage)
             }
@@ -148,8 +175,11 @@ struct Live: ParsableCommand {
             // The recording allows the offline analysis (both passes, global clustering): more accurate.
             FileHandle.standardError.write(Data("talkbalance: re-analysing \(record) offline for the report (one microphone for the room, \(people) people)\n".utf8))
             do {
+                // Enrolled voices name the offline voices themselves; otherwise they are numbered as live.
                 var offline = try RoomAnalysis.analyze(open: { try SoundFileReader(path: record) }, speakers: people, config: config,
-                                                       labels: names.map(parsedNames), matching: result.segments)
+                                                       labels: names.map(parsedNames),
+                                                       enrolled: enrolled.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },
+                                                       matching: enrolled.isEmpty ? result.segments : nil)
                 offline.marks = result.marks
                 offline.note = "one microphone for the room, \(people) people: who speaks when from the offline analysis of the recording \(record) (as `analyze --speakers \(people)`), re-run at the end of the live session; the live meter and lines were decided online"
                 result = offline

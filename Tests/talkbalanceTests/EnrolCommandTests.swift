@@ -50,8 +50,8 @@ struct EnrolCommandTests {
         #expect(partialScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(partialScore.stdoutText)")
 
         // The live pipeline (`--online`, as `live --enroll`): enrolled before the session, named from the
-        // start, on the right voices; no less accurate than without (measured on this 40 s session: 42.9%
-        // strict either way, the online assigner is slow to find two voices in so little speech).
+        // start, on the right voices, and more accurate than without (measured on this 40 s session:
+        // strict DER 16.2% against 42.9%; the enrolled voices also anchor the periodic re-clustering).
         let online = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--online", "--enroll", "Ben=ben.flac",
                                      "--enroll", "Anna=c.enrol.Anna.wav", "--format", "json", "--output", "o.json", "--quiet"])
         #expect(online.status == 0, "\(online.stderr)")
@@ -63,7 +63,8 @@ struct EnrolCommandTests {
         let plain = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--online", "--format", "json", "--output", "n.json", "--quiet"])
         #expect(plain.status == 0, "\(plain.stderr)")
         let plainScored = try #require(try JSONSerialization.jsonObject(with: folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "n.json"]).stdout) as? [String: Any])
-        #expect((onlineScored["der"] as? Double ?? 1) <= (plainScored["der"] as? Double ?? 0) + 0.02, "\(onlineScore.stdoutText)")
+        #expect((onlineScored["der"] as? Double ?? 1) < 0.25, "\(onlineScore.stdoutText)")
+        #expect((onlineScored["der"] as? Double ?? 1) < (plainScored["der"] as? Double ?? 0) - 0.1, "\(onlineScore.stdoutText)")
     }
 
     /// `--enroll NAME=@START-END`: people named by stretches of the recording itself, in seconds and m:ss.
