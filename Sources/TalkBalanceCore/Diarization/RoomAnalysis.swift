@@ -224,7 +224,9 @@ public enum RoomAnalysis {
         let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
             hop = geometry.hopLength
             usedSpatial = useSpatial
-            diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: options)
+            var chosen = options
+            if useSpatial { chosen.switchPenalty = options.spatialSwitchPenalty }
+            diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(geometry.sampleRate) / Double(hop), options: chosen)
         } format: { format = $0 } frame: { features, isSpeech, _ in
             diarizer?.push(features: features, speech: isSpeech)
         }
