@@ -179,7 +179,8 @@ public enum RoomAnalysis {
     /// outweighs 0.2-0.5 s of another voice); the ones it does label are counted for both people.
     /// Measured with `tools/evaluate` (docs/ACCURACY.md, "short runs of one voice inside another's speech"): reverberant
     /// rooms 12.3% -> 12.0% tuning, 12.9% -> 12.6% held out; the stereo recorder with `--spatial`, which
-    /// finds far more of them, 13.2% -> 11.7% and 13.4% -> 12.1%. On the tuning rooms 1.5 s and 2 s gave
+    /// finds far more of them, 13.2% -> 11.7% and 13.4% -> 12.1% (10.8% and 11.8% with its lower switch
+    /// penalty, `RoomDiarizer.Options.spatialSwitchPenalty`). On the tuning rooms 1.5 s and 2 s gave
     /// 12.1% and 12.4%.
     public static let maxExcursionSeconds = 1.0
 
