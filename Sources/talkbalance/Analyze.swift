@@ -277,12 +277,11 @@ struct Analyze: ParsableCommand {
             do { _ = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
                 fail(error.description, code: Exit.usage)
             }
-            var enrolled: [RoomAnalysis.EnrolledVoice] = []
+            // Enrolment recordings: their statistics for the offline analysis, their frames for --online.
+            var recordings: [(name: String, recording: RoomAnalysis.EnrolmentRecording)] = []
             // Stretches of this recording that name a voice (`RoomAnalysis.NamedStretch`).
             var stretches: [RoomAnalysis.NamedStretch] = []
             var spans: [String: String] = [:]
-            // The enrolment recordings themselves, for --online (the live assigner's windows).
-            var recordings: [RoomAnalysis.EnrolmentRecording] = []
             let rate = Double(reader.format.sampleRate)
             for (name, source) in enrolments {
                 switch source {
@@ -294,14 +293,12 @@ struct Analyze: ParsableCommand {
                     stretches.append(RoomAnalysis.NamedStretch(name: name, samples: Int((start * rate).rounded())..<Int((end * rate).rounded())))
                     spans[name] = text
                 case .file(let enrolmentPath):
-                    let recording = enrolmentRecording(name: name, path: enrolmentPath, config: config)
-                    enrolled.append(RoomAnalysis.EnrolledVoice(name: name, voice: recording.voice))
-                    recordings.append(recording)
+                    recordings.append((name, enrolmentRecording(name: name, path: enrolmentPath, config: config)))
                 }
             }
             let result: SessionResult
             if online {
-                result = analyzeOnline(reader, speakers: speakers, enrolled: zip(enrolled.map(\.name), recordings).map { ($0, $1) })
+                result = analyzeOnline(reader, speakers: speakers, enrolled: recordings)
             } else { do {
                 var options = RoomDiarizer.Options()
                 let overlapOptions = overlapSpreadDB.map { StereoOverlapFinder.Options(thresholdDB: $0) }
@@ -310,7 +307,8 @@ struct Analyze: ParsableCommand {
                 if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
                 if maxSpeakers != nil { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
-                                                             config: config, labels: names.map(parsedNames), enrolled: enrolled,
+                                                             config: config, labels: names.map(parsedNames),
+                                                             enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },
                                                              stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions)
                 result = room.result
                 if let maxSpeakers, !quiet {

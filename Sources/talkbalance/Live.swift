@@ -87,17 +87,20 @@ struct Live: ParsableCommand {
         // Enrolment recordings (one microphone for the room) are read before the capture starts.
         let people = speakers ?? names.map { parsedNames($0).count }
         let enrolments = parsedEnrolments(enroll, noStretchesBecause: "a live session has no recording yet to point into; give a recording of the person, or press their key while they speak")
-        var enrolled: [(name: String, recording: RoomAnalysis.EnrolmentRecording)] = []
-        var naming: (names: [String], indexOfLabel: [Int])? = nil
+        // Each enrolled person's place among everyone's names, their name and their recording.
+        var enrolled: [(person: Int, name: String, recording: RoomAnalysis.EnrolmentRecording)] = []
+        var allNames: [String]? = nil
         if !enrolments.isEmpty {
             guard let speakers else {
                 fail("--enroll needs --speakers N (one microphone for the room: voices are recognised only there)", code: Exit.usage)
             }
+            let naming: (names: [String], indexOfLabel: [Int])
             do { naming = try RoomAnalysis.naming(speakers: speakers, labels: names.map(parsedNames), enrolled: enrolments.map(\.name)) } catch {
                 fail(error.description, code: Exit.usage)
             }
-            for case let (name, .file(path)) in enrolments {
-                enrolled.append((name, enrolmentRecording(name: name, path: path, config: thresholds.config)))
+            allNames = naming.names
+            for case let (i, (name, .file(path))) in enrolments.enumerated() {
+                enrolled.append((naming.indexOfLabel[i], name, enrolmentRecording(name: name, path: path, config: thresholds.config)))
             }
         }
         var configText: String? = nil
@@ -139,8 +142,8 @@ struct Live: ParsableCommand {
         if room, let people {
             do {
                 let roomAnalyzer = try RoomSessionAnalyzer(format: format, speakers: people, config: config,
-                                                           labels: naming?.names ?? names.map(parsedNames))
-                for (i, voice) in enrolled.enumerated() { roomAnalyzer.enrol(person: naming!.indexOfLabel[i], recording: voice.recording) }
+                                                           labels: allNames ?? names.map(parsedNames))
+                for voice in enrolled { roomAnalyzer.enrol(person: voice.person, recording: voice.recording) }
                 analyzer = roomAnalyzer
             } catch {
                 fail("\(device): \(error.description)", code: Exit.usage)

@@ -60,10 +60,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var pendingLabels: [Int8] = []
     private var pendingHead = 0
     private var committedFrames = 0
-    /// Voices enrolled from recordings: they also anchor the periodic re-clustering (`refresh`).
-    private var enrolledVoices: [VoiceStatistics] = []
-    /// The person each of those voices is.
-    private var enrolledPeople: [Int] = []
+    /// Voices enrolled from recordings, and whose they are: they also anchor the periodic re-clustering
+    /// (`refresh`).
+    private var enrolled: [(person: Int, voice: VoiceStatistics)] = []
     /// Frames a label waits, after it is decided online, before it is accounted.
     public let revisionDelayFrames: Int
     /// The same in seconds.
@@ -185,8 +184,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public func enrol(person: Int, recording: RoomAnalysis.EnrolmentRecording) {
         precondition(person >= 0 && person < speakers && samplesFed == 0, "enrol before the session starts")
         assigner.enrol(person: person, features: recording.cepstra, featureCount: RoomAnalysis.liveCoefficients, frames: recording.frames)
-        enrolledVoices.append(recording.voice)
-        enrolledPeople.append(person)
+        enrolled.append((person, recording.voice))
     }
 
     public func liveState(cueSeconds: Double = 10, lostSeconds: Double = 0) -> LiveState {
@@ -332,18 +330,17 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pushedIndex.append(k)
             }
         }
-        let offline = diarizer.finish(enrolled: enrolledVoices)
+        let offline = diarizer.finish(enrolled: enrolled.map(\.voice))
         var common = [Double](repeating: 0, count: speakers * speakers)
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 && recentLabel[k] >= 0 {
             common[Int(offline[j]) * speakers + Int(recentLabel[k])] += 1
         }
-        // The re-clustering's voice e < enrolledVoices.count is enrolled voice e: its person is fixed. The
-        // other voices go to the other people with the most speech in common.
-        let fixed = Double(speakers) * 1e12
-        let map = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { p in
-            if i < enrolledPeople.count { return enrolledPeople[i] == p ? fixed : 0 }
-            return enrolledPeople.contains(p) ? -fixed : common[i * speakers + p]
-        } })
+        // The re-clustering's voice e < enrolled.count is enrolled voice e: its person is fixed. The other
+        // voices go to the other people with the most speech in common.
+        let fixed = enrolled.count
+        let free = (0..<speakers).filter { p in !enrolled.contains { $0.person == p } }
+        let pick = BestAssignment.solve((fixed..<speakers).map { i in free.map { common[i * speakers + $0] } })
+        let map = enrolled.map(\.person) + pick.map { free[$0] }
         var labels = [Int8](repeating: -1, count: n)
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 { labels[k] = Int8(map[Int(offline[j])]) }
         // A pause (a jump in the frame index) breaks the retraining windows as it broke the clustering's
