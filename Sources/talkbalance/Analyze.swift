@@ -107,7 +107,7 @@ struct Analyze: ParsableCommand {
 
     @Option(name: .customLong("enroll"), help: ArgumentHelp(
         "NAME=FILE: a few seconds of one person talking alone (at least 2 s of speech; any format and rate), so the room report names them; or NAME=@START-END: a stretch of this recording where they talk alone, which names the voice heard there (seconds or m:ss, e.g. Anna=@1:05-1:12). Repeat per person, at most --speakers times; needs --speakers (one microphone for the room).",
-        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error). With --online, NAME=FILE enrols the voice before the session, as `live --enroll` does.",
+        discussion: "The enrolled voices are measured like the session, matched one-to-one to the voices found in it and seed the voice models, so labels do not swap. Best recorded on the session's microphone; recordings from another one (a telephone) are corrected when two or more people are enrolled, and stderr says so. People not enrolled keep S1, S2, ... in order of first appearance. With --names, --names lists everyone and each enrolled name must be one of them (otherwise an error). With --online, NAME=FILE enrols the voice before the session, as `live --enroll` does.",
         valueName: "name=file"))
     var enroll: [String] = []
 
@@ -317,6 +317,14 @@ struct Analyze: ParsableCommand {
                 }
                 for stretch in room.doubtfulStretches where !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the voice named \(stretch.name) holds under half of the speech in @\(spans[stretch.name] ?? ""); two stretches may be one voice, or the analysis took two people for one: check the names\n".utf8))
+                }
+                if let shift = room.microphoneShift, !quiet, let far = options.otherMicrophoneShift, shift.size >= far {
+                    // Enrolled voices: the recordings (stretches are the session's own microphone).
+                    let name = recordings.first?.name ?? "the enrolled person"
+                    let message = shift.compensated
+                        ? "the enrolment recordings sound as if made on another microphone (every voice in them is offset the same way from the session's); corrected for before use"
+                        : "\(name)'s recording is far from every voice here (another microphone, or someone who hardly speaks?): the name may be wrong; enrol two or more people with one microphone (their common offset is then corrected) or use --enroll \(name)=@START-END"
+                    FileHandle.standardError.write(Data("talkbalance: \(file): \(message)\n".utf8))
                 }
                 if room.spatial && spatial == nil && !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the two channels differ (a stereo recorder between the people?): using where each voice comes from as well as the voice; --no-spatial turns this off\n".utf8))

@@ -205,14 +205,15 @@ public enum RoomAnalysis {
                              spatial: spatial, matching: matching, options: options, overlap: overlap).result
     }
 
-    /// As `analyze`, and says whether the spatial cues were used and which named stretches are doubtful
-    /// (see `name(_:by:after:speakers:hop:rate:)`).
+    /// As `analyze`, and says whether the spatial cues were used, which named stretches are doubtful
+    /// (see `name(_:by:after:speakers:hop:rate:)`) and, with enrolled voices, how far they sit from the
+    /// session's voices in one direction (`RoomDiarizer.MicrophoneShift`: recordings from another microphone).
     public static func analyzeReporting(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                         labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                         spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                         overlap: StereoOverlapFinder.Options? = nil) throws(Failure)
-        -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch]) {
+        -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch], microphoneShift: RoomDiarizer.MicrophoneShift?) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
 
@@ -297,7 +298,7 @@ public enum RoomAnalysis {
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.overlapNotMeasured = overlaps == nil ? SessionResult.shortRunsOnly : nil
-        return (result, usedSpatial, doubtful)
+        return (result, usedSpatial, doubtful, diarizer?.microphoneShift)
     }
 
     /// The room front end, shared by sessions and enrolment: (1) the usual pipeline finds speech on the

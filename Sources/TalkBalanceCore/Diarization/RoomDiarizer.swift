@@ -26,7 +26,9 @@ import Foundation
 ///    penalty relabels the blocks; repeated `iterations` times.
 /// 4. Enrolment (optional, `finish(enrolled:)`): each enrolled voice's statistics are normalised with the
 ///    session's, matched one-to-one to a cluster, and seed and anchor that person's Gaussian (see
-///    `Options.enrolmentUse`); enrolled people get labels 0..<enrolled.count.
+///    `Options.enrolmentUse`); enrolled people get labels 0..<enrolled.count. Voices recorded on another
+///    microphone, all offset the same way from the session's voices, are first moved back by that offset
+///    (`Options.otherMicrophoneShift`, `microphoneShift`).
 ///
 /// Memory: no label per pushed frame (a frame is speech iff it lies in a block). Per block of up to
 /// 0.2 s of speech: two 32-bit integers and 2 x D floats (D = features used, 12 by default), 104 bytes,
@@ -148,12 +150,36 @@ public struct RoomDiarizer: Sendable {
         /// in its person's Gaussian (measured: 0.5 and 1 alike with everyone enrolled, 0.5 better with some
         /// enrolled, 2 worse).
         public var enrolmentWeight: Double = 0.5
+        /// Enrolment recordings made on another microphone than the session: when two or more voices are
+        /// enrolled and their cepstra sit this far (or farther) from the session's voices matched to them,
+        /// all in one direction (`MicrophoneShift.size`), the enrolled voices are moved by that common
+        /// offset before they are used. A microphone's frequency response multiplies the spectrum, which
+        /// adds the same vector to every frame's cepstrum, whoever speaks. Chosen from
+        /// `tools/measure-enrolment --clip-effect` (seeds 101-103, 201-203): the same microphone, or clips
+        /// through ±8 dB of equaliser, a reverberant room, a 150 Hz high-pass or a 3 kHz low-pass, sit
+        /// 0.5-1.3 from the session; clips through a telephone band (300-3400 Hz) 4.5-5.5. nil: never move them.
+        public var otherMicrophoneShift: Double? = 2.0
+        /// The first this many features in use are spectral (the cepstra, c1...c12): a microphone moves
+        /// them. The rest (the pitch, the stereo cues) it does not.
+        public var spectralFeatures: Int = 12
         public init() {}
     }
 
     public let speakers: Int
     public let framesPerSecond: Double
     public let options: Options
+
+    /// How far the enrolled voices sit from the session's voices, all in one direction (see
+    /// `Options.otherMicrophoneShift`); set by `finishBlocks(enrolled:)` when voices are enrolled.
+    public struct MicrophoneShift: Sendable, Equatable {
+        /// The length of the common offset, in session standard deviations over the spectral features. With
+        /// one enrolled voice: its distance to the nearest of the session's voices.
+        public var size: Double
+        /// Whether the enrolled voices were moved by the offset (two or more voices and `size` at least
+        /// `Options.otherMicrophoneShift`). With one voice the offset cannot be told from the voice itself.
+        public var compensated: Bool
+    }
+    public private(set) var microphoneShift: MicrophoneShift?
 
     /// Frames pushed so far (a frame is speech iff it lies in a block).
     public private(set) var frameCount = 0
@@ -244,7 +270,13 @@ public struct RoomDiarizer: Sendable {
         }
         let (mean, scale) = normalisation(BlockReader(store))
         let stats = BlockReader(store, mean: mean, scale: scale)
-        let voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
+        var voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
+        if !voices.isEmpty {
+            let (shift, offset) = commonOffset(of: voices, stats: stats)
+            let compensate = voices.count >= 2 && options.otherMicrophoneShift.map { shift >= $0 } == true
+            if compensate { voices = voices.map { $0.moved(by: offset) } }
+            microphoneShift = MicrophoneShift(size: shift, compensated: compensate)
+        }
         let d = featureCount
         let blockLabels: [Int]
         switch options.enrolmentUse {
@@ -525,6 +557,55 @@ public struct RoomDiarizer: Sendable {
         func weighted(_ w: Double) -> Voice {
             Voice(frames: w * frames, sum: sum.map { w * $0 }, sumOfSquares: sumOfSquares.map { w * $0 }, known: known)
         }
+
+        /// Every frame moved by `offset` (its first `offset.count` features), exactly on the sums.
+        func moved(by offset: [Double]) -> Voice {
+            var out = self
+            for i in offset.indices where i < known {
+                out.sumOfSquares[i] += 2 * offset[i] * sum[i] + frames * offset[i] * offset[i]
+                out.sum[i] += frames * offset[i]
+            }
+            return out
+        }
+    }
+
+    /// The offset, over the spectral features, that best takes the enrolled voices' means to the means of
+    /// the session's voices (a clustering and re-segmentation of the session alone, without the
+    /// enrolment), and its length. Each voice is matched one-to-one to a session voice; the matching
+    /// chosen is the one the best single offset explains (least squares over every voice and feature),
+    /// so it does not depend on the offset's size. With one voice: the offset to its nearest session
+    /// voice.
+    private func commonOffset(of voices: [Voice], stats: BlockReader) -> (size: Double, offset: [Double]) {
+        let d = featureCount
+        let spectral = min(options.spectralFeatures, voices.map(\.known).min() ?? 0)
+        let initial = initialLabels(stats: stats, distance: .cosine)
+        let labels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
+        let k = (labels.max() ?? 0) + 1
+        var n = [Double](repeating: 0, count: k)
+        var s1 = [[Double]](repeating: [Double](repeating: 0, count: spectral), count: k)
+        stats.forEach { b, frames, sums in
+            n[labels[b]] += Double(frames)
+            for i in 0..<spectral { s1[labels[b]][i] += Double(sums[i]) }
+        }
+        // Difference of means, session voice c minus enrolled voice e.
+        let difference = voices.map { v in (0..<k).map { c in (0..<spectral).map { s1[c][$0] / max(n[c], 1) - v.sum[$0] / v.frames } } }
+        var best: (residual: Double, offset: [Double])? = nil
+        // Every one-to-one matching (at most 8!/(8-v)!): the mean difference is the offset, what is left the residual.
+        func search(_ e: Int, _ taken: [Int]) {
+            guard e == voices.count else {
+                for c in 0..<k where n[c] > 0 && !taken.contains(c) { search(e + 1, taken + [c]) }
+                return
+            }
+            var offset = [Double](repeating: 0, count: spectral)
+            for (v, c) in taken.enumerated() { for i in 0..<spectral { offset[i] += difference[v][c][i] / Double(voices.count) } }
+            var residual = 0.0
+            for (v, c) in taken.enumerated() { for i in 0..<spectral { residual += pow(difference[v][c][i] - offset[i], 2) } }
+            if voices.count == 1 { residual = offset.reduce(0) { $0 + $1 * $1 } }
+            if best == nil || residual < best!.residual { best = (residual, offset) }
+        }
+        search(0, [])
+        guard let offset = best?.offset else { return (0, []) }
+        return (offset.reduce(0) { $0 + $1 * $1 }.squareRoot(), offset)
     }
 
     /// `voice` restricted to the coefficients in use and mapped through the session's normalisation
