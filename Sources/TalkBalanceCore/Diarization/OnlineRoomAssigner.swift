@@ -551,10 +551,12 @@ public struct OnlineRoomAssigner: Sendable {
     /// `frames` (each frame's index in the stream), a jump in the index breaks it too. Windows are
     /// made as `push` makes them (blocks of `blockFrames`, up to `contextBlocks` of context within one
     /// person's stretch). A person gets the new model only when it holds `minModelBlocks` windows;
-    /// enrolments stay as they are.
-    public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8], frames: [Int]? = nil) {
+    /// enrolments stay as they are. With `activating`, people not yet heard who get such a model count
+    /// as heard from now on (the re-clustering found them).
+    public mutating func retrain(features: [Float], featureCount: Int, labels: [Int8], frames: [Int]? = nil, activating: Bool = false) {
         let fresh = windowEmbeddings(features: features, featureCount: featureCount, labels: labels, frames: frames)
-        for k in 0..<speakers where people[k].active && fresh[k].count >= Double(options.minModelBlocks) {
+        for k in 0..<speakers where (people[k].active || activating) && fresh[k].count >= Double(options.minModelBlocks) {
+            people[k].active = true
             var model = fresh[k]
             let cap = Double(options.maxModelBlocks)
             if model.count > cap { model.scale(cap / model.count) }

@@ -306,7 +306,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }
 
     /// Re-clusters the last minutes of labelled speech offline (`RoomDiarizer`), maps its voices onto the
-    /// online labels by the most shared frames, and retrains the online models on that labelling.
+    /// online labels by the most shared frames, and retrains the online models on that labelling. With one
+    /// person known so far it looks for the others (see `discovering`).
     private func refresh() {
         // Keep only the last `refreshSpeechFrames` speech frames.
         let excess = recentFrame.count - Self.refreshSpeechFrames
@@ -317,8 +318,18 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             recentLabelled = max(0, recentLabelled - excess)
         }
         let n = recentLabelled
-        guard n >= Self.refreshEveryFrames, assigner.knownPeople.filter({ $0 }).count >= 2 else { return }
-        var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength))
+        let known = assigner.knownPeople.filter { $0 }.count
+        // With one person known (and no recording enrolled) the re-clustering may find the people the
+        // assigner's split test missed: it once kept a two-person conversation (tools/measure-live-room
+        // --clips 2x101) on one person for all of its 2 minutes, since the within-person spread it had
+        // learnt from the first 1.5 s made the second voice look near. Only where the at-most-N
+        // criterion (`RoomDiarizer.Options.fewerPeopleWeight`) finds several voices: forced into N, the
+        // re-clustering would split one voice talking alone. The new people then get models (`retrain`).
+        let discovering = known == 1 && speakers >= 2 && enrolled.isEmpty
+        guard n >= Self.refreshEveryFrames, known >= 2 || discovering else { return }
+        var options = RoomDiarizer.Options()
+        if discovering { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
+        var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength), options: options)
         var pushedIndex: [Int] = []   // entry of each pushed speech frame
         recentFeatures.withUnsafeBufferPointer { p in
             for k in 0..<n {
@@ -330,7 +341,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pushedIndex.append(k)
             }
         }
-        let offline = diarizer.finish(enrolled: enrolled.map(\.voice))
+        let found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice))
+        if discovering && found.peopleFound < 2 { return }
+        let offline = found.perFrame
         var common = [Double](repeating: 0, count: speakers * speakers)
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 && recentLabel[k] >= 0 {
             common[Int(offline[j]) * speakers + Int(recentLabel[k])] += 1
@@ -345,7 +358,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 { labels[k] = Int8(map[Int(offline[j])]) }
         // A pause (a jump in the frame index) breaks the retraining windows as it broke the clustering's
         // blocks. Frames past `n` have no online label yet and no offline one: they are left out.
-        assigner.retrain(features: recentFeatures, featureCount: coefficients, labels: labels, frames: recentFrame)
+        assigner.retrain(features: recentFeatures, featureCount: coefficients, labels: labels, frames: recentFrame, activating: discovering)
         // Labels not yet accounted take the re-clustering's person.
         for k in 0..<n where labels[k] >= 0 && recentFrame[k] >= committedFrames && recentFrame[k] < labelledFrames {
             pendingLabels[pendingHead + recentFrame[k] - committedFrames] = labels[k]
