@@ -226,7 +226,11 @@ struct Analyze: ParsableCommand {
         } catch {
             fail("\(file): \(error)", code: Exit.ioError)
         }
-        return analyzer.finish()
+        let result = analyzer.finish()
+        if !quiet, let message = otherMicrophoneMessage(analyzer.microphoneShift, firstName: enrolled.first?.name ?? "") {
+            FileHandle.standardError.write(Data("talkbalance: \(file): \(message)\n".utf8))
+        }
+        return result
     }
 
     func run() throws {
@@ -318,12 +322,8 @@ struct Analyze: ParsableCommand {
                 for stretch in room.doubtfulStretches where !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the voice named \(stretch.name) holds under half of the speech in @\(spans[stretch.name] ?? ""); two stretches may be one voice, or the analysis took two people for one: check the names\n".utf8))
                 }
-                if let shift = room.microphoneShift, !quiet, let far = options.otherMicrophoneShift, shift.size >= far {
-                    // Enrolled voices: the recordings (stretches are the session's own microphone).
-                    let name = recordings.first?.name ?? "the enrolled person"
-                    let message = shift.compensated
-                        ? "the enrolment recordings sound as if made on another microphone (every voice in them is offset the same way from the session's); corrected for before use"
-                        : "\(name)'s recording is far from every voice here (another microphone, or someone who hardly speaks?): the name may be wrong; enrol two or more people with one microphone (their common offset is then corrected) or use --enroll \(name)=@START-END"
+                if !quiet, let message = otherMicrophoneMessage(room.microphoneShift, firstName: recordings.first?.name ?? "",
+                                                                threshold: options.otherMicrophoneShift) {
                     FileHandle.standardError.write(Data("talkbalance: \(file): \(message)\n".utf8))
                 }
                 if room.spatial && spatial == nil && !quiet {

@@ -172,6 +172,10 @@ struct Live: ParsableCommand {
         if stats { FileHandle.standardError.write(Data(session.statistics().utf8)) }
         var result = analyzer.finish()
         session.finish(result: result)
+        if let roomAnalyzer = analyzer as? RoomSessionAnalyzer,
+           let message = otherMicrophoneMessage(roomAnalyzer.microphoneShift, firstName: enrolled.first?.name ?? "") {
+            FileHandle.standardError.write(Data("talkbalance: \(message)\n".utf8))
+        }
         var failures: [String] = []
         do { try recorder?.close() } catch { failures.append(error.description) }
         if room, let people, let record, report != nil, failures.isEmpty, result.durationSamples > 0 {

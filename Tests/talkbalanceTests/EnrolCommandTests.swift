@@ -59,6 +59,11 @@ struct EnrolCommandTests {
         let phoneScore = try folder.run(["evaluate", "--reference", "c.rttm", "--format", "json", "t.rttm"])
         let phoneScored = try #require(try JSONSerialization.jsonObject(with: phoneScore.stdout) as? [String: Any])
         #expect(phoneScored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(phoneScore.stdoutText)")
+        // The live pipeline (`--online`, as `live --enroll`) says so too, from its re-clustering.
+        let phoneOnline = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--online", "--enroll", "Ben=Ben.phone.wav",
+                                          "--enroll", "Anna=Anna.phone.wav", "--format", "rttm", "--output", "to.rttm"])
+        #expect(phoneOnline.status == 0, "\(phoneOnline.stderr)")
+        #expect(phoneOnline.stderr.contains("mono.wav: the enrolment recordings sound as if made on another microphone"), "\(phoneOnline.stderr)")
         let alone = try folder.run(["analyze", "mono.wav", "--speakers", "2", "--enroll", "Anna=Anna.phone.wav", "--format", "rttm", "--output", "a.rttm"])
         #expect(alone.status == 0, "\(alone.stderr)")
         #expect(alone.stderr.contains("Anna's recording is far from every voice here") && alone.stderr.contains("--enroll Anna=@START-END"),

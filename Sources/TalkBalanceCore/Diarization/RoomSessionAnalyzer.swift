@@ -63,6 +63,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Voices enrolled from recordings, and whose they are: they also anchor the periodic re-clustering
     /// (`refresh`).
     private var enrolled: [(person: Int, voice: VoiceStatistics)] = []
+    /// With enrolment recordings: how far they sit from the session's voices in one direction, as the last
+    /// re-clustering measured it (`RoomDiarizer.MicrophoneShift`; it corrects them itself when it can).
+    public private(set) var microphoneShift: RoomDiarizer.MicrophoneShift?
     /// Frames a label waits, after it is decided online, before it is accounted.
     public let revisionDelayFrames: Int
     /// The same in seconds.
@@ -342,6 +345,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             }
         }
         let found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice))
+        if !enrolled.isEmpty { microphoneShift = diarizer.microphoneShift }
         if discovering && found.peopleFound < 2 { return }
         let offline = found.perFrame
         var common = [Double](repeating: 0, count: speakers * speakers)
