@@ -322,8 +322,7 @@ struct Analyze: ParsableCommand {
                 for stretch in room.doubtfulStretches where !quiet {
                     FileHandle.standardError.write(Data("talkbalance: \(file): the voice named \(stretch.name) holds under half of the speech in @\(spans[stretch.name] ?? ""); two stretches may be one voice, or the analysis took two people for one: check the names\n".utf8))
                 }
-                if !quiet, let message = otherMicrophoneMessage(room.microphoneShift, firstName: recordings.first?.name ?? "",
-                                                                threshold: options.otherMicrophoneShift) {
+                if !quiet, let message = otherMicrophoneMessage(room.microphoneShift, firstName: recordings.first?.name ?? "") {
                     FileHandle.standardError.write(Data("talkbalance: \(file): \(message)\n".utf8))
                 }
                 if room.spatial && spatial == nil && !quiet {

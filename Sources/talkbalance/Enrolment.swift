@@ -74,9 +74,8 @@ func enrolmentRecording(name: String, path: String, config: AnalysisConfig) -> R
 /// What to tell the user about enrolment recordings that sound as if made on another microphone than
 /// the session (`RoomDiarizer.MicrophoneShift`), or nil when there is nothing to say. `firstName`: the
 /// first person enrolled from a recording (the one when there is one).
-func otherMicrophoneMessage(_ shift: RoomDiarizer.MicrophoneShift?, firstName: String,
-                            threshold: Double? = RoomDiarizer.Options().otherMicrophoneShift) -> String? {
-    guard let shift, let threshold, shift.size >= threshold else { return nil }
+func otherMicrophoneMessage(_ shift: RoomDiarizer.MicrophoneShift?, firstName: String) -> String? {
+    guard let shift, shift.otherMicrophone else { return nil }
     return shift.compensated
         ? "the enrolment recordings sound as if made on another microphone (every voice in them is offset the same way from the session's); corrected for before use"
         : "\(firstName)'s recording is far from every voice here (another microphone, or someone who hardly speaks?): the name may be wrong; enrol two or more people with one microphone (their common offset is then corrected) or use --enroll \(firstName)=@START-END"

@@ -157,7 +157,9 @@ public struct RoomDiarizer: Sendable {
         /// adds the same vector to every frame's cepstrum, whoever speaks. Chosen from
         /// `tools/measure-enrolment --clip-effect` (seeds 101-103, 201-203): the same microphone, or clips
         /// through ±8 dB of equaliser, a reverberant room, a 150 Hz high-pass or a 3 kHz low-pass, sit
-        /// 0.5-1.3 from the session; clips through a telephone band (300-3400 Hz) 4.5-5.5. nil: never move them.
+        /// 0.5-1.3 from the session; clips through a telephone band (300-3400 Hz) 4.5-5.5 (sizes printed by
+        /// a build for the purpose; the DER and naming figures are rerunnable, docs/ACCURACY.md). nil: never
+        /// move them.
         public var otherMicrophoneShift: Double? = 2.0
         /// The first this many features in use are spectral (the cepstra, c1...c12): a microphone moves
         /// them. The rest (the pitch, the stereo cues) it does not.
@@ -175,8 +177,11 @@ public struct RoomDiarizer: Sendable {
         /// The length of the common offset, in session standard deviations over the spectral features. With
         /// one enrolled voice: its distance to the nearest of the session's voices.
         public var size: Double
-        /// Whether the enrolled voices were moved by the offset (two or more voices and `size` at least
-        /// `Options.otherMicrophoneShift`). With one voice the offset cannot be told from the voice itself.
+        /// Whether `size` is at least `Options.otherMicrophoneShift`: the recordings sound as if made on
+        /// another microphone than the session.
+        public var otherMicrophone: Bool
+        /// Whether the enrolled voices were moved by the offset (`otherMicrophone`, and two or more
+        /// voices). With one voice the offset cannot be told from the voice itself.
         public var compensated: Bool
     }
     public private(set) var microphoneShift: MicrophoneShift?
@@ -273,9 +278,10 @@ public struct RoomDiarizer: Sendable {
         var voices = enrolled.map { normalisedVoice($0, mean: mean, scale: scale) }
         if !voices.isEmpty {
             let (shift, offset) = commonOffset(of: voices, stats: stats)
-            let compensate = voices.count >= 2 && options.otherMicrophoneShift.map { shift >= $0 } == true
+            let other = options.otherMicrophoneShift.map { shift >= $0 } ?? false
+            let compensate = other && voices.count >= 2
             if compensate { voices = voices.map { $0.moved(by: offset) } }
-            microphoneShift = MicrophoneShift(size: shift, compensated: compensate)
+            microphoneShift = MicrophoneShift(size: shift, otherMicrophone: other, compensated: compensate)
         }
         let d = featureCount
         let blockLabels: [Int]
