@@ -159,6 +159,9 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
     /// The same for the offline analysis, which counts a short run of one voice inside another's speech
     /// for both (`RoomAnalysis.maxExcursionSeconds`).
+    /// The same when the voices also found overlapped speech (`VoiceOverlapFinder`): part of it, and the
+    /// events that hang on it are not counted.
+    public static let partOfOverlapFromVoices = "one microphone for the room finds only part of the overlapping speech (from the voices themselves), so interruptions and backchannels are not measured"
     public static let shortRunsOnly = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"
 
     public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],

@@ -39,10 +39,14 @@ public final class MelCepstrum {
     private let minLag: Int
     private let maxLag: Int
 
-    public init(geometry: FrameGeometry, melBands: Int = 24, coefficients: Int = 13,
+    /// Whether `analyze` estimates the pitch and voicing (else they stay 0: log-mel energies and cepstra only).
+    public let estimatesPitch: Bool
+
+    public init(geometry: FrameGeometry, melBands: Int = 24, coefficients: Int = 13, estimatesPitch: Bool = true,
                 bandHz: ClosedRange<Double> = 100...4000) {
         precondition(melBands >= 2 && coefficients >= 1 && coefficients <= melBands)
         self.geometry = geometry
+        self.estimatesPitch = estimatesPitch
         self.melBands = melBands
         self.coefficients = coefficients
         let n = geometry.windowLength
@@ -166,7 +170,7 @@ public final class MelCepstrum {
                 }
             }
         }
-        estimatePitch()
+        if estimatesPitch { estimatePitch() }
     }
 
     /// Autocorrelation of the (pre-emphasised, windowed) frame from its power spectrum.

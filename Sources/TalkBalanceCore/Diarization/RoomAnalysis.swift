@@ -200,9 +200,10 @@ public enum RoomAnalysis {
                                labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                options: RoomDiarizer.Options = RoomDiarizer.Options(),
-                               overlap: StereoOverlapFinder.Options? = nil) throws(Failure) -> SessionResult {
+                               overlap: StereoOverlapFinder.Options? = nil,
+                               voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options()) throws(Failure) -> SessionResult {
         try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, stretches: stretches,
-                             spatial: spatial, matching: matching, options: options, overlap: overlap).result
+                             spatial: spatial, matching: matching, options: options, overlap: overlap, voiceOverlap: voiceOverlap).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used, which named stretches are doubtful
@@ -212,7 +213,8 @@ public enum RoomAnalysis {
                                         labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                         spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
-                                        overlap: StereoOverlapFinder.Options? = nil) throws(Failure)
+                                        overlap: StereoOverlapFinder.Options? = nil,
+                                        voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options()) throws(Failure)
         -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch], microphoneShift: RoomDiarizer.MicrophoneShift?) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
@@ -223,7 +225,9 @@ public enum RoomAnalysis {
         var usedSpatial = false
         // Overlap from the stereo cues: two people only, where the one not labelled is the other one.
         let findOverlap = speakers == 2 ? overlap : nil
+        var frameGeometry: FrameGeometry? = nil
         let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
+            frameGeometry = geometry
             hop = geometry.hopLength
             usedSpatial = useSpatial
             var chosen = options
@@ -255,6 +259,16 @@ public enum RoomAnalysis {
         var pushed = 0
         var nextOverlap = 0
         let underneath = overlaps == nil ? labelled?.underlying(maxFrames: Int((Self.maxExcursionSeconds * Double(rate) / Double(hop)).rounded())) : nil
+        // 2b. Overlapped speech from the voices (`VoiceOverlapFinder`), where the stereo cues do not say it.
+        var voiceRuns: [(frames: Range<Int>, person: Int)] = []
+        var voicesScored = false
+        if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap,
+           let runs = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
+                                        speakers: speakers, options: voiceOverlap) {
+            voiceRuns = runs
+            voicesScored = true
+        }
+        var nextVoiceRun = 0
         var block = 0
         labelled?.forEachBlock { frames, label in
             silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { conversation.push($0) } }
@@ -277,6 +291,16 @@ public enum RoomAnalysis {
                     active.withUnsafeBufferPointer { conversation.push($0) }
                 }
                 active[other] = false
+            } else if !voiceRuns.isEmpty {
+                // Within a block of one, the frames the voices find overlapped are the other person's as well.
+                for k in frames {
+                    while nextVoiceRun < voiceRuns.count && voiceRuns[nextVoiceRun].frames.upperBound <= k { nextVoiceRun += 1 }
+                    let run = nextVoiceRun < voiceRuns.count && voiceRuns[nextVoiceRun].frames.contains(k) ? voiceRuns[nextVoiceRun].person : -1
+                    let other = run >= 0 ? indexOfLabel[run] : -1
+                    if other >= 0 { active[other] = true }
+                    active.withUnsafeBufferPointer { conversation.push($0) }
+                    if other >= 0 && other != person { active[other] = false }
+                }
             } else {
                 active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
             }
@@ -297,7 +321,7 @@ public enum RoomAnalysis {
                                        .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.overlapNotMeasured = overlaps == nil ? SessionResult.shortRunsOnly : nil
+        result.overlapNotMeasured = overlaps != nil ? nil : voicesScored ? SessionResult.partOfOverlapFromVoices : SessionResult.shortRunsOnly
         return (result, usedSpatial, doubtful, diarizer?.microphoneShift)
     }
 
@@ -439,6 +463,71 @@ public enum RoomAnalysis {
         analyzeReadyFrames(final: true)
         overlapFinder?.finish()
         return (speech, overlapFinder?.runs)
+    }
+
+    /// Two more passes over the recording for `VoiceOverlapFinder`: the first gathers each person's
+    /// frames said alone (blocks of one person, not under a short run of another), the second scores
+    /// every frame. Returns the overlapped frames and the diarizer's label of the person underneath, or nil
+    /// when fewer than two people said enough alone to be modelled.
+    private static func voiceOverlaps(open: () throws -> AudioSource, geometry: FrameGeometry, labels: RoomDiarizer.Labels,
+                                      underneath: [Int8]?, speakers: Int,
+                                      options: VoiceOverlapFinder.Options) throws(Failure) -> [(frames: Range<Int>, person: Int)]? {
+        var finder = VoiceOverlapFinder(people: speakers, options: options)
+        let mel = MelCepstrum(geometry: geometry, melBands: options.melBands, coefficients: 1, estimatesPitch: false, bandHz: options.bandHz)
+        var scratch = [Float](repeating: 0, count: 1)
+        for pass in 0..<2 {
+            var cursor = RoomDiarizer.Labels.FrameCursor(labels)
+            let source: AudioSource
+            do { source = try open() } catch { throw .source(error) }
+            do {
+                try forEachFrame(source, geometry: geometry, frameCount: labels.frameCount) { k, window in
+                    let (label, block) = cursor.label(at: k)
+                    let alone = label >= 0 && (underneath.map { $0[block] < 0 } ?? true)
+                    if pass == 0 && !alone { return }
+                    scratch.withUnsafeMutableBufferPointer { mel.analyze(samples: window, into: $0) }
+                    mel.withLogMelEnergies { energies in
+                        if pass == 0 { finder.collect(energies, person: Int(label)) } else { finder.score(energies, person: alone ? Int(label) : -1) }
+                    }
+                }
+            } catch { throw .source(error) }
+            if pass == 0 {
+                finder.train()
+                guard finder.canScore else { return nil }
+            }
+        }
+        finder.finish()
+        return finder.runs
+    }
+
+    /// Hands every analysis window of the mono mix of `source` (centred on each hop, zero beyond the
+    /// recording), frames 0..<frameCount, to `body`.
+    private static func forEachFrame(_ source: AudioSource, geometry: FrameGeometry, frameCount: Int,
+                                     _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
+        let hop = geometry.hopLength, n = geometry.windowLength
+        let capacity = ringSize(n)
+        var ring = [Float](repeating: 0, count: capacity)
+        var window = [Float](repeating: 0, count: n)
+        var mono: [Float] = []
+        var fed = 0, index = 0
+        func ready(final: Bool) {
+            while index < frameCount && (final || fed >= index * hop + hop / 2 + n / 2) {
+                let start = index * hop + hop / 2 - n / 2
+                for i in 0..<n {
+                    let j = start + i
+                    window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
+                }
+                window.withUnsafeBufferPointer { body(index, $0) }
+                index += 1
+            }
+        }
+        try forEachMonoBlock(source, into: &mono) { block in
+            for v in block {
+                ring[fed & (capacity - 1)] = v
+                fed += 1
+                if fed >= index * hop + hop / 2 + n / 2 { ready(final: false) }
+            }
+        }
+        ready(final: true)
     }
 
     /// How many times the level difference and the delay are repeated among the features (their weight

@@ -387,6 +387,22 @@ public struct RoomDiarizer: Sendable {
         /// without enrolment; fewer than `speakers` only if someone got no block).
         public var peopleFound: Int { Int(blockLabels.max() ?? -1) + 1 }
 
+        /// Walks the frames in order: `label(at:)` says whose block holds a frame (-1: none) and which
+        /// block it is, reading the blocks as it goes (nothing per frame is held).
+        struct FrameCursor {
+            let reader: BlockReader?
+            let labels: [Int8]
+            var block = 0
+            init(_ labels: Labels) { reader = labels.store.map { BlockReader($0) }; self.labels = labels.blockLabels }
+            /// Frames must be asked in increasing order.
+            mutating func label(at frame: Int) -> (label: Int8, block: Int) {
+                guard let reader else { return (-1, -1) }
+                while block < labels.count && Int(reader.start(block)) + Int(reader.frames(block)) <= frame { block += 1 }
+                guard block < labels.count, Int(reader.start(block)) <= frame else { return (-1, -1) }
+                return (labels[block], block)
+            }
+        }
+
         /// A label per frame, -1 no speech (one byte per frame).
         public var perFrame: [Int8] {
             var out = [Int8](repeating: -1, count: frameCount)
