@@ -496,7 +496,37 @@ public enum RoomAnalysis {
             }
         }
         finder.finish()
-        return finder.runs
+        return joined(finder.runs, labels: labels, maxFrames: options.joinFrames)
+    }
+
+    /// Runs of a person heard underneath another that stop (or start) within `maxFrames` of that
+    /// person's own speech, with speech all the way between, reach it: the score, averaged over a window
+    /// that cannot be scored across the change of person, fades before it, though the voice goes on.
+    static func joined(_ runs: [(frames: Range<Int>, person: Int)], labels: RoomDiarizer.Labels,
+                       maxFrames: Int) -> [(frames: Range<Int>, person: Int)] {
+        guard maxFrames > 0 else { return runs }
+        var before = RoomDiarizer.Labels.FrameCursor(labels), after = RoomDiarizer.Labels.FrameCursor(labels)
+        var out = runs
+        for (i, run) in runs.enumerated() {
+            var start = run.frames.lowerBound, end = run.frames.upperBound
+            // Back: the person's last own frame before the run, with no silence after it.
+            var own: Int? = nil
+            let earliest = max(i > 0 ? out[i - 1].frames.upperBound : 0, start - maxFrames)
+            for k in earliest..<start {
+                let l = before.label(at: k).label
+                if l < 0 { own = nil } else if Int(l) == run.person { own = k }
+            }
+            if let own { start = own + 1 }
+            // On: the person's first own frame after the run, with no silence before it.
+            let latest = min(i + 1 < runs.count ? runs[i + 1].frames.lowerBound : labels.frameCount, end + maxFrames)
+            for k in end..<max(end, latest) {
+                let l = after.label(at: k).label
+                if l < 0 { break }
+                if Int(l) == run.person { end = k; break }
+            }
+            out[i].frames = start..<end
+        }
+        return out
     }
 
     /// Hands every analysis window of the mono mix of `source` (centred on each hop, zero beyond the

@@ -192,6 +192,9 @@ public struct VoiceOverlapFinder: Sendable {
         public var threshold = 1.0
         /// Shorter runs of one person underneath are dropped.
         public var minRunFrames = 20
+        /// A run that stops or starts within this many frames of the same person's own speech reaches it
+        /// (`RoomAnalysis.joined`).
+        public var joinFrames = 30
         public init() {}
     }
 
