@@ -155,13 +155,25 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// than as zero.
     public var overlapNotMeasured: String? = nil
 
+    /// With one microphone for the room, when the voices found overlapped speech (`VoiceOverlapFinder`):
+    /// how far to trust it. Overlap and interruptions are reported, found in part; backchannels are not
+    /// measured (their events are left out and their counts are 0). Nil otherwise.
+    public var overlapInPart: String? = nil
+
+    /// The `overlapInPart` of the offline room analysis (measured on the generated rooms of `tools/evaluate
+    /// --room`; docs/ACCURACY.md).
+    public static let overlapFromVoices = "one microphone for the room finds overlapping speech from the voices only in part: about half of the interruptions are found and nearly all of those found are real; backchannels are not measured"
+
+    /// Leaves the backchannels out (not measured): their events, and every person's counts.
+    public mutating func dropBackchannels() {
+        events.removeAll { $0.kind == .backchannel }
+        for i in speakers.indices { speakers[i].backchannels = 0; speakers[i].backchannelsReceived = 0 }
+    }
+
     /// The reason one microphone for the room gives for `overlapNotMeasured`, live (decided online).
     public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
     /// The same for the offline analysis, which counts a short run of one voice inside another's speech
     /// for both (`RoomAnalysis.maxExcursionSeconds`).
-    /// The same when the voices also found overlapped speech (`VoiceOverlapFinder`): part of it, and the
-    /// events that hang on it are not counted.
-    public static let partOfOverlapFromVoices = "one microphone for the room finds only part of the overlapping speech (from the voices themselves), so interruptions and backchannels are not measured"
     public static let shortRunsOnly = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"
 
     public init(sampleRate: Int, channelCount: Int, durationSamples: Int, speakers: [SpeakerSummary], segments: [SpeechSegment],

@@ -382,6 +382,7 @@ public struct HTMLReport: Sendable {
             emit(s + "<p class=\"note\">Not measured: \(hesc(why)).</p>\n</section>\n")
             return
         }
+        if let part = r.overlapInPart { s += "<p class=\"note\">Found in part: \(hesc(part)).</p>\n" }
         s += "<table class=\"matrix\"><caption>Rows: who interrupted; columns: who was interrupted. Each cell: count (took the floor / the floor holder kept talking).</caption>\n"
         s += "<thead><tr><th scope=\"col\">Interrupter ↓ / interrupted →</th>"
         for sp in r.speakers { s += "<th scope=\"col\">\(hesc(sp.label))</th>" }
@@ -405,6 +406,7 @@ public struct HTMLReport: Sendable {
     private func writeTurns(to emit: (String) -> Void) {
         let r = result
         let measured = r.overlapNotMeasured == nil
+        let backchannelsMeasured = measured && r.overlapInPart == nil
         var s = "<section id=\"turns\" aria-labelledby=\"turns-h\">\n<h2 id=\"turns-h\">Turns and responses</h2>\n"
         s += "<table><thead><tr><th scope=\"col\">Person</th><th scope=\"col\" class=\"n\">Talk</th><th scope=\"col\" class=\"n\">Share</th><th scope=\"col\" class=\"n\">Turns</th><th scope=\"col\" class=\"n\">Mean turn</th><th scope=\"col\" class=\"n\">Longest turn</th><th scope=\"col\" class=\"n\">Mean response latency</th><th scope=\"col\" class=\"n\">Backchannels made / received</th><th scope=\"col\" class=\"n\">Overlap</th></tr></thead>\n<tbody>\n"
         for sp in r.speakers {
@@ -412,7 +414,7 @@ public struct HTMLReport: Sendable {
                 let v = hf(r.seconds(l), digits: 2) + " s"
                 return l < 0 ? v + " (overlapping)" : v
             } ?? "–"
-            s += "<tr><th scope=\"row\">\(hesc(sp.label))</th><td class=\"n\">\(clock(sp.talkSamples))</td><td class=\"n\">\(percent(sp.share))</td><td class=\"n\">\(sp.turns)</td><td class=\"n\">\(secs(sp.meanTurnSamples))</td><td class=\"n\">\(secs(sp.longestTurnSamples))</td><td class=\"n\">\(latency)</td><td class=\"n\">\(measured ? "\(sp.backchannels) / \(sp.backchannelsReceived)" : "not measured")</td><td class=\"n\">\(measured ? secs(sp.overlapSamples) : "not measured")</td></tr>\n"
+            s += "<tr><th scope=\"row\">\(hesc(sp.label))</th><td class=\"n\">\(clock(sp.talkSamples))</td><td class=\"n\">\(percent(sp.share))</td><td class=\"n\">\(sp.turns)</td><td class=\"n\">\(secs(sp.meanTurnSamples))</td><td class=\"n\">\(secs(sp.longestTurnSamples))</td><td class=\"n\">\(latency)</td><td class=\"n\">\(backchannelsMeasured ? "\(sp.backchannels) / \(sp.backchannelsReceived)" : "not measured")</td><td class=\"n\">\(measured ? secs(sp.overlapSamples) : "not measured")</td></tr>\n"
         }
         s += "</tbody></table>\n"
         s += "<p class=\"note\">Response latency: from the previous floor holder's end to this person's start when they take the floor (negative: they started before the other stopped).</p>\n"

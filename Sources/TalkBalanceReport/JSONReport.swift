@@ -78,6 +78,9 @@ public struct JSONReport: Codable, Sendable, Equatable {
     /// Why overlap, interruptions and backchannels were not measured (one microphone for the room); absent
     /// when they were. Their counts are then 0 and mean "not measured".
     public var overlapNotMeasured: String?
+    /// One microphone for the room, overlap found from the voices: how far to trust the overlap and the
+    /// interruptions; backchannels are then not measured (none listed, counts 0). Absent otherwise.
+    public var overlapInPart: String?
 
     public init(file: String, result r: SessionResult) {
         func s(_ samples: Int) -> Double { Self.seconds(samples, rate: r.sampleRate) }
@@ -113,6 +116,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
         settings = r.config
         note = r.note
         overlapNotMeasured = r.overlapNotMeasured
+        overlapInPart = r.overlapInPart
     }
 
     /// Seconds, rounded to the millisecond: how every time in the report is written.

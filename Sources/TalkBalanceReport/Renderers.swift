@@ -115,13 +115,14 @@ public struct ReportRenderer: Sendable {
         line(pad("Person") + "  " + "Talk".leftPadded(7) + " " + "Share".leftPadded(6) + "  " + "Turns" + "  " + "Longest".leftPadded(8)
              + "  Interrupted  Was interrupted  Backchannels")
         let measured = r.overlapNotMeasured == nil
-        func count(_ n: Int, _ width: Int) -> String { (measured ? "\(n)" : "-").leftPadded(width) }
+        let backchannelsMeasured = measured && r.overlapInPart == nil
+        func count(_ n: Int, _ width: Int, measured: Bool = measured) -> String { (measured ? "\(n)" : "-").leftPadded(width) }
         for s in r.speakers {
             // From the share as printed (0.1 %), so a report re-rendered from its JSON draws the same bar.
             let bar = String(repeating: "#", count: Int(((s.share * 1000).rounded() / 1000 * 20).rounded()))
             line(String(format: "%@  %@ %5.1f%%  %5d  %7.1fs  %@  %@  %@  %@", pad(s.label), clock(s.talkSamples).leftPadded(7),
                         s.share * 100, s.turns, sec(s.longestTurnSamples), count(s.interruptionsMade, 11),
-                        count(s.interruptionsSuffered, 15), count(s.backchannels, 12), bar))
+                        count(s.interruptionsSuffered, 15), count(s.backchannels, 12, measured: backchannelsMeasured), bar))
         }
         line("Share = talk time / everyone's talk time (overlap counts for each speaker, silence excluded).")
         let interruptions = r.events.filter { $0.kind == .interruption }
@@ -130,9 +131,9 @@ public struct ReportRenderer: Sendable {
         if let why = r.overlapNotMeasured {
             line("Interruptions and backchannels: not measured (\(why)).")
         } else if interruptions.isEmpty {
-            line("No interruptions.")
+            line(r.overlapInPart.map { "No interruptions found (\($0))." } ?? "No interruptions.")
         } else {
-            line("Interruptions:")
+            line("Interruptions" + (r.overlapInPart.map { " (\($0))" } ?? "") + ":")
             for e in interruptions {
                 line("  \(clock(e.startSample))  \(labels[e.by!]) interrupted \(labels[e.of!]) (\(e.successful == true ? "took the floor" : "the floor holder kept talking"))")
             }
@@ -166,7 +167,9 @@ public struct ReportRenderer: Sendable {
         let overlaps = r.events.filter { $0.kind == .overlap }.count
         let backchannels = r.events.filter { $0.kind == .backchannel }.count
         line()
-        if r.overlapNotMeasured == nil {
+        if r.overlapNotMeasured == nil && r.overlapInPart != nil {
+            line("\(r.turns.count) turns, \(overlaps) overlaps (found in part), \(r.gapCount) gaps, \(r.pauseCount) pauses (backchannels not measured).")
+        } else if r.overlapNotMeasured == nil {
             line("\(r.turns.count) turns, \(backchannels) backchannels, \(overlaps) overlaps, \(r.gapCount) gaps, \(r.pauseCount) pauses.")
         } else {
             line("\(r.turns.count) turns, \(r.gapCount) gaps, \(r.pauseCount) pauses (backchannels and overlaps not measured).")

@@ -73,6 +73,7 @@ public enum ReportDecoding {
                                    pauseCount: r.totals.pauses, gapCount: r.totals.gaps, config: r.settings)
         result.note = r.note
         result.overlapNotMeasured = r.overlapNotMeasured
+        result.overlapInPart = r.overlapInPart
         return result
     }
 

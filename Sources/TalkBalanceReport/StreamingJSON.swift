@@ -45,6 +45,7 @@ struct StreamingJSON {
             object([("person", m.person.map { quoted(labels[$0]) }), ("time", t(m.sample)), ("type", quoted(m.kind.rawValue))])
         }
         if let note = r.note { emit("  \"note\": \(quoted(note)),\n") }
+        if let part = r.overlapInPart { emit("  \"overlapInPart\": \(quoted(part)),\n") }
         if let why = r.overlapNotMeasured { emit("  \"overlapNotMeasured\": \(quoted(why)),\n") }
         emit("  \"sampleRate\": \(r.sampleRate),\n")
         array("segments", r.segments) { s in

@@ -321,7 +321,12 @@ public enum RoomAnalysis {
                                        .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        result.overlapNotMeasured = overlaps != nil ? nil : voicesScored ? SessionResult.partOfOverlapFromVoices : SessionResult.shortRunsOnly
+        if voicesScored {
+            result.overlapInPart = SessionResult.overlapFromVoices
+            result.dropBackchannels()
+        } else if overlaps == nil {
+            result.overlapNotMeasured = SessionResult.shortRunsOnly
+        }
         return (result, usedSpatial, doubtful, diarizer?.microphoneShift)
     }
 
