@@ -420,10 +420,7 @@ public enum RoomAnalysis {
         func analyzeReadyFrames(final: Bool) {
             while index < frameCount && (final || fed >= index * hop + hop / 2 + n / 2) {
                 let start = index * hop + hop / 2 - n / 2
-                for i in 0..<n {
-                    let j = start + i
-                    window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
-                }
+                copyWindow(from: ring, start: start, fed: fed, into: &window)
                 window.withUnsafeBufferPointer { w in
                     features.withUnsafeMutableBufferPointer { cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: $0[0..<coefficients])) }
                 }
@@ -546,11 +543,7 @@ public enum RoomAnalysis {
         var fed = 0, index = 0
         func ready(final: Bool) {
             while index < frameCount && (final || fed >= index * hop + hop / 2 + n / 2) {
-                let start = index * hop + hop / 2 - n / 2
-                for i in 0..<n {
-                    let j = start + i
-                    window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
-                }
+                copyWindow(from: ring, start: index * hop + hop / 2 - n / 2, fed: fed, into: &window)
                 window.withUnsafeBufferPointer { body(index, $0) }
                 index += 1
             }
@@ -625,6 +618,16 @@ public enum RoomAnalysis {
         }
         let best = BestAssignment.solve((0..<speakers).map { i in (0..<speakers).map { Double(common[i * speakers + $0]) } })
         labels.rename(best.map { Int8($0) })
+    }
+
+    /// The samples `start..<start + window.count` of a stream of which `fed` have entered `ring` (a
+    /// power-of-two ring); zero where they are not there (before the start, past the end, overwritten).
+    private static func copyWindow(from ring: [Float], start: Int, fed: Int, into window: inout [Float]) {
+        let capacity = ring.count
+        for i in window.indices {
+            let j = start + i
+            window[i] = j >= 0 && j < fed && j >= fed - capacity ? ring[j & (capacity - 1)] : 0
+        }
     }
 
     private static func ringSize(_ n: Int) -> Int {
