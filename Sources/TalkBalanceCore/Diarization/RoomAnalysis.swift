@@ -185,7 +185,8 @@ public enum RoomAnalysis {
     public static let maxExcursionSeconds = 1.0
 
     /// - Parameters:
-    ///   - open: opens the recording from its start (called twice).
+    ///   - open: opens the recording from its start (called twice, and twice more to find overlapped speech
+    ///     from the voices unless `voiceOverlap` is nil).
     ///   - labels: names in order of first appearance; default S1, S2, ...
     ///   - enrolled: voices to recognise (at most `speakers`); see `naming` for how names combine.
     ///   - spatial: for a two-channel recording, use the level and time difference between the channels
@@ -196,6 +197,8 @@ public enum RoomAnalysis {
     ///   - matching: another analysis's segments of the same recording (the live session's, whose
     ///     people may have been enrolled by name): the voices found are numbered to agree with it as
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
+    ///   - voiceOverlap: find overlapped speech from the voices (`VoiceOverlapFinder`; the result's
+    ///     `overlapInPart` says when it ran); nil: one person a moment but for short runs of another.
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
