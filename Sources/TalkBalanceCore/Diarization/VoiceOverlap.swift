@@ -6,12 +6,9 @@ import TalkBalanceDSP
 public struct VoiceMixture: Sendable, Equatable {
     public let dimensions: Int
     public private(set) var logWeights: [Double]
-    /// Component c's means and standard deviations, `dimensions` values each.
+    /// Component c's means, `dimensions` values each.
     public private(set) var means: [Float]
-    public private(set) var deviations: [Float]
-    /// Per component: -sum(log deviation) - D/2 log(2 pi), the constant of its log density.
-    private var constants: [Float]
-    /// 1 / deviation, and -log(deviation) - log(2 pi) / 2, per component and dimension.
+    /// 1 / standard deviation, and -log(standard deviation) - log(2 pi) / 2, per component and dimension.
     private var inverseDeviations: [Float]
     private var densityOffsets: [Float]
     public var components: Int { logWeights.count }
@@ -86,14 +83,8 @@ public struct VoiceMixture: Sendable, Equatable {
         }
         logWeights = logW
         means = mu.map { Float($0) }
-        deviations = va.map { Float($0.squareRoot()) }
         inverseDeviations = va.map { Float(1 / $0.squareRoot()) }
         densityOffsets = va.map { Float(-0.5 * log($0) - 0.5 * log(2 * Double.pi)) }
-        constants = (0..<k).map { c in
-            var s: Float = 0
-            for i in 0..<d { s += log(Float(va[c * d + i].squareRoot())) }
-            return -s - 0.5 * Float(d) * log(2 * Float.pi)
-        }
     }
 
     /// For frame `x`: each component's log density per dimension (`density`) and log probability of
@@ -124,37 +115,36 @@ public struct VoiceMixture: Sendable, Equatable {
     }
 }
 
-/// log(1 + e^-d) for d >= 0, from a table (step 1/32 over [0, 16], linear interpolation; 0 beyond).
-enum SoftplusTail {
-    static let limit: Float = 16, steps: Float = 32
-    static let table: [Float] = (0...(Int(16 * 32) + 1)).map { k in Float(log1p(exp(-Double(k) / 32))) }
-    @inline(__always) static func value(_ d: Float) -> Float {
-        if d >= limit { return 0 }
-        let t = d * steps
+/// A function sampled every 1 / `steps` over [`low`, `high`], read back by linear interpolation.
+struct SampledFunction: Sendable {
+    let low: Float, high: Float, steps: Float
+    let table: [Float]
+    init(low: Float, high: Float, steps: Float, _ f: (Double) -> Double) {
+        self.low = low; self.high = high; self.steps = steps
+        table = (0..<(Int((high - low) * steps) + 2)).map { k in Float(f(Double(low) + Double(k) / Double(steps))) }
+    }
+    /// For `low` <= x < `high`.
+    @inline(__always) func callAsFunction(_ x: Float) -> Float {
+        let t = (x - low) * steps
         let k = Int(t)
-        let f = t - Float(k)
-        return table[k] + f * (table[k + 1] - table[k])
+        return table[k] + (t - Float(k)) * (table[k + 1] - table[k])
     }
 }
 
-/// log Phi(z), the standard normal's log CDF, from a table (linear interpolation, step 1/64 over
-/// [-12, 8]); below -12 its asymptote, above 8 zero.
+/// log(1 + e^-d) for d >= 0, from a table (step 1/32 over [0, 16]; 0 beyond).
+enum SoftplusTail {
+    static let sampled = SampledFunction(low: 0, high: 16, steps: 32) { log1p(exp(-$0)) }
+    @inline(__always) static func value(_ d: Float) -> Float { d >= sampled.high ? 0 : sampled(d) }
+}
+
+/// log Phi(z), the standard normal's log CDF, from a table (step 1/64 over [-12, 8]); below -12 its
+/// asymptote, above 8 zero.
 enum LogNormalCDF {
-    static let low: Float = -12, high: Float = 8, steps: Float = 64
-    static let table: [Float] = {
-        let count = Int((high - low) * steps) + 2
-        return (0..<count).map { k in
-            let z = Double(low) + Double(k) / Double(steps)
-            return Float(log(0.5 * erfc(-z / 2.0.squareRoot())))
-        }
-    }()
+    static let sampled = SampledFunction(low: -12, high: 8, steps: 64) { log(0.5 * erfc(-$0 / 2.0.squareRoot())) }
     @inline(__always) static func value(_ z: Float) -> Float {
-        if z >= high { return 0 }
-        if z <= low { return -0.5 * z * z - log(-z) - 0.9189385 }
-        let t = (z - low) * steps
-        let k = Int(t)
-        let f = t - Float(k)
-        return table[k] + f * (table[k + 1] - table[k])
+        if z >= sampled.high { return 0 }
+        if z <= sampled.low { return -0.5 * z * z - log(-z) - 0.9189385 }
+        return sampled(z)
     }
 }
 
