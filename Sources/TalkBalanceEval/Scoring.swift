@@ -13,15 +13,17 @@ public struct DiarizationScore: Sendable, Equatable {
 /// overlap scored, the best one-to-one label mapping (maximal co-speaking time), and a collar of
 /// `collar` seconds around every reference boundary left unscored.
 public enum Scoring {
-    /// Merges overlapping or touching segments of each speaker.
-    public static func merged(_ segments: [LabeledSegment]) -> [LabeledSegment] {
+    /// Merges overlapping or touching segments of each speaker, and with `bridging` > 0 also those
+    /// separated by a pause shorter than `bridging` seconds (DOMAIN's bridge: a reference cut with
+    /// another bridge than the analysis' then defines a speech segment the same way).
+    public static func merged(_ segments: [LabeledSegment], bridging: Double = 0) -> [LabeledSegment] {
         var bySpeaker: [String: [LabeledSegment]] = [:]
         for s in segments where s.end > s.start { bySpeaker[s.speaker, default: []].append(s) }
         var out: [LabeledSegment] = []
         for (_, list) in bySpeaker {
             var current: LabeledSegment? = nil
             for s in list.sorted(by: { $0.start < $1.start }) {
-                if var c = current, s.start <= c.end {
+                if var c = current, s.start <= c.end || s.start - c.end < bridging {
                     c.end = max(c.end, s.end)
                     current = c
                 } else {

@@ -10,7 +10,9 @@ struct Evaluate: ParsableCommand {
         merged, overlap scored, best one-to-one label mapping; --collar leaves ±C s around each reference \
         boundary unscored (0 = strict). JER is dscore's Jaccard error rate (mean over reference speakers of \
         1 - |ref ∩ hyp| / |ref ∪ hyp| under the mapping minimising it; no collar). Inputs may be pipes \
-        (e.g. <(...)). Event scores need --truth (the events file tools/make-session writes) \
+        (e.g. <(...)). --reference-bridge S fills each reference person's pauses shorter than S seconds \
+        before scoring, for a reference cut with another bridge than the analysis' (TalkBalance bridges \
+        pauses under 0.3 s: --bridge-pause). Event scores need --truth (the events file tools/make-session writes) \
         and a JSON report: an event matches when the same people are involved within ±1 s.
         """
     )
@@ -21,6 +23,8 @@ struct Evaluate: ParsableCommand {
     var truth: String?
     @Option(help: "Collar in seconds around reference boundaries.")
     var collar: Double = 0
+    @Option(name: .customLong("reference-bridge"), parsing: .unconditional, help: "Fill the reference's pauses shorter than this within one person, seconds (0: the reference as it is).")
+    var referenceBridge: Double = 0
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
     @Argument(help: "The hypothesis: RTTM or TalkBalance JSON report.")
@@ -30,6 +34,9 @@ struct Evaluate: ParsableCommand {
 
     func validate() throws {
         guard collar.isFinite, collar >= 0, collar <= 5 else { throw ValidationError("--collar must be between 0 and 5 seconds") }
+        guard referenceBridge.isFinite, referenceBridge >= 0, referenceBridge <= 5 else {
+            throw ValidationError("--reference-bridge must be between 0 and 5 seconds")
+        }
     }
 
     func run() throws {
@@ -54,9 +61,10 @@ struct Evaluate: ParsableCommand {
             return text
         }
         let refText = read(reference)
-        let ref: [LabeledSegment]
+        var ref: [LabeledSegment]
         do { ref = try RTTM.parse(refText) } catch { fail("\(reference): not a valid RTTM file (\(error))", code: Exit.dataError) }
         if ref.isEmpty { fail("\(reference): not a usable reference (no SPEAKER lines)", code: Exit.dataError) }
+        if referenceBridge > 0 { ref = Scoring.merged(ref, bridging: referenceBridge) }
         let hypText = read(hypothesis)
         var hyp: [LabeledSegment]
         var report: ReportFile? = nil
@@ -99,7 +107,7 @@ struct Evaluate: ParsableCommand {
                 "der": strict.der, "miss": strict.missed / max(strict.referenceSpeech, 1e-9),
                 "falseAlarm": strict.falseAlarm / max(strict.referenceSpeech, 1e-9),
                 "confusion": strict.confusion / max(strict.referenceSpeech, 1e-9),
-                "collar": collar, "der025": lenient.der, "referenceSpeech": strict.referenceSpeech,
+                "collar": collar, "referenceBridge": referenceBridge, "der025": lenient.der, "referenceSpeech": strict.referenceSpeech,
                 "missSeconds": strict.missed, "falseAlarmSeconds": strict.falseAlarm, "confusionSeconds": strict.confusion,
                 "jer": jaccard.jer, "jerBySpeaker": jaccard.bySpeaker, "jerMapping": jaccard.mapping,
                 "vadPrecision": vad.precision, "vadRecall": vad.recall, "vadF1": vad.f1,
@@ -120,6 +128,7 @@ struct Evaluate: ParsableCommand {
                              100 * strict.der, 100 * strict.missed / max(strict.referenceSpeech, 1e-9),
                              100 * strict.falseAlarm / max(strict.referenceSpeech, 1e-9),
                              100 * strict.confusion / max(strict.referenceSpeech, 1e-9), collar, 100 * lenient.der)
+            if referenceBridge > 0 { out += String(format: "Reference: each person's pauses under %.2f s bridged\n", referenceBridge) }
             out += String(format: "JER %.2f%% (Jaccard error rate as dscore: mean over reference speakers, no collar)\n", 100 * jaccard.jer)
             out += String(format: "Voice activity (10 ms frames): precision %.3f, recall %.3f, F1 %.3f\n", vad.precision, vad.recall, vad.f1)
             for (label, r, h) in talk {

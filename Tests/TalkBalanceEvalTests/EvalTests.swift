@@ -64,6 +64,21 @@ private func close(_ a: Double, _ b: Double, _ tol: Double = 1e-9) -> Bool { abs
 @Suite struct DiarizationScoringTests {
     let reference = [seg("A", 0, 10), seg("B", 10, 20)]
 
+    /// A reference cut with a 0.25 s bridge against an analysis that bridges 0.3 s: the 0.27 s pause
+    /// is silence in one and speech in the other, until the reference is bridged the same way.
+    @Test func referenceBridgedAsTheAnalysis() {
+        let ref = [seg("A", 0, 2), seg("A", 2.27, 4), seg("A", 4.5, 6), seg("B", 6.1, 7), seg("B", 7.35, 8)]
+        let hyp = [seg("A", 0, 4), seg("A", 4.5, 6), seg("B", 6.1, 8)]
+        let asCut = Scoring.diarization(reference: ref, hypothesis: hyp)
+        #expect(close(asCut.falseAlarm, 0.27 + 0.35))
+        let bridged = Scoring.merged(ref, bridging: 0.3)
+        #expect(bridged == [seg("A", 0, 4), seg("A", 4.5, 6), seg("B", 6.1, 7), seg("B", 7.35, 8)])
+        #expect(close(Scoring.talkTime(bridged)["A"] ?? 0, 5.5))
+        let scored = Scoring.diarization(reference: bridged, hypothesis: hyp)
+        #expect(close(scored.falseAlarm, 0.35))
+        #expect(Scoring.merged(ref) == ref)
+    }
+
     @Test func identicalScoresZero() {
         let s = Scoring.diarization(reference: reference, hypothesis: reference)
         #expect(s.der == 0)

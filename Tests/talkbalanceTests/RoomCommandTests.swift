@@ -27,6 +27,31 @@ struct RoomCommandTests {
         #expect((root["confusion"] as? Double ?? 1) < 0.03)
     }
 
+    @Test("evaluate --reference-bridge: the reference's short pauses filled before scoring; impossible values refused")
+    func referenceBridge() throws {
+        let folder = try TempFolder()
+        try "SPEAKER f 1 0 2 <NA> <NA> A <NA> <NA>\nSPEAKER f 1 2.27 1.73 <NA> <NA> A <NA> <NA>\nSPEAKER f 1 4.5 1.5 <NA> <NA> B <NA> <NA>\n"
+            .write(toFile: folder.path("ref.rttm"), atomically: true, encoding: .utf8)
+        try "SPEAKER f 1 0 4 <NA> <NA> S1 <NA> <NA>\nSPEAKER f 1 4.5 1.5 <NA> <NA> S2 <NA> <NA>\n"
+            .write(toFile: folder.path("hyp.rttm"), atomically: true, encoding: .utf8)
+        func scored(_ extra: [String]) throws -> [String: Any] {
+            let run = try folder.run(["evaluate", "--reference", "ref.rttm", "--format", "json"] + extra + ["hyp.rttm"])
+            #expect(run.status == 0, "\(run.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any])
+        }
+        let asCut = try scored([]), bridged = try scored(["--reference-bridge", "0.3"])
+        #expect(abs((asCut["falseAlarmSeconds"] as? Double ?? 0) - 0.27) < 1e-6)
+        #expect((bridged["der"] as? Double) == 0)
+        #expect((bridged["referenceBridge"] as? Double) == 0.3)
+        let text = try folder.run(["evaluate", "--reference", "ref.rttm", "--reference-bridge", "0.3", "hyp.rttm"])
+        #expect(text.stdoutText.contains("pauses under 0.30 s bridged"), "\(text.stdoutText)")
+        for value in ["-0.1", "9", "nan"] {
+            let bad = try folder.run(["evaluate", "--reference", "ref.rttm", "--reference-bridge", value, "hyp.rttm"])
+            #expect(bad.status == 64, "\(value)")
+            #expect(bad.stderr.contains("--reference-bridge must be between 0 and 5 seconds"), "\(bad.stderr)")
+        }
+    }
+
     @Test("names, and impossible --speakers values")
     func options() throws {
         let folder = try TempFolder()
