@@ -172,6 +172,9 @@ public struct SessionResult: Sendable, Equatable, Codable {
 
     /// The reason one microphone for the room gives for `overlapNotMeasured`, live (decided online).
     public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
+    /// The same when the voices could have found overlap but fewer than two people said 5 s alone
+    /// (`VoiceOverlapFinder.Options.minTrainingFrames`).
+    public static let tooFewVoices = "one microphone for the room finds overlapping speech from the voices of people who said 5 s alone, and fewer than two did, so overlapping speech, interruptions and backchannels are not measured"
     /// The same for the offline analysis, which counts a short run of one voice inside another's speech
     /// for both (`RoomAnalysis.maxExcursionSeconds`).
     public static let shortRunsOnly = "one microphone for the room gives each moment to one person (or, for a short stretch of one voice inside another's speech, to both), so overlapping speech, interruptions and backchannels are not measured"

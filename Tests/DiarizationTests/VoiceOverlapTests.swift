@@ -79,6 +79,45 @@ import Testing
         #expect(frames.subtracting(truth).count <= 25, "\(found)")
     }
 
+    /// The live version on a stream of labelled frames: A alone, then B alone (models once both have said
+    /// 5 s), then A with B underneath, and B underneath A up to shortly before B's own turn.
+    @Test("live: every frame comes out once, in order, after the delay; B is found underneath A and reaches B's turn")
+    func live() {
+        var noise = Noise(state: 11)
+        var overlap = LiveVoiceOverlap(people: 2)
+        var out: [(person: Int8, under: Int8)] = []
+        // (frames, person labelled, voice underneath)
+        let plan: [(Range<Int>, Int, Int)] = [(0..<600, 0, -1), (600..<1200, 1, -1), (1200..<1700, 0, -1), (1700..<1800, 0, 1),
+                                              (1800..<2300, 0, -1), (2300..<2380, 0, 1), (2380..<2395, 0, -1), (2395..<2600, 1, -1),
+                                              (2600..<2700, -1, -1)]
+        for (frames, person, under) in plan {
+            for k in frames {
+                var x = person >= 0 ? Self.frame(person, k, &noise) : (0..<32).map { _ in 0.6 * noise.next() }
+                if under >= 0 {
+                    let b = Self.frame(under, k + 5, &noise)
+                    for i in x.indices { x[i] = max(x[i], b[i]) }
+                }
+                x.withUnsafeBufferPointer { overlap.push($0, person: person) }
+                overlap.take { out.append(($0, $1)) }
+                #expect(out.count <= k + 1 - overlap.delayFrames || out.count == 0 || k < overlap.delayFrames,
+                        "frame \(k) out before \(overlap.delayFrames) frames followed it")
+            }
+        }
+        overlap.finish()
+        overlap.take { out.append(($0, $1)) }
+        #expect(out.count == 2700)
+        #expect(plan.allSatisfy { frames, person, _ in frames.allSatisfy { out[$0].person == Int8(person) } })
+        // Models once both said 500 frames alone: the first check after frame 1100.
+        #expect(overlap.firstScoredFrame == 1500)
+        let flagged = Set(out.indices.filter { out[$0].under == 1 })
+        #expect(out.allSatisfy { $0.under != 0 })
+        let truth = Set(1700..<1800)
+        #expect(Double(flagged.intersection(truth).count) >= 0.8 * Double(truth.count), "\(flagged.sorted())")
+        // The run under A at the end of A's turn reaches B's own speech.
+        #expect((2385..<2395).allSatisfy { flagged.contains($0) }, "\(flagged.filter { $0 >= 2300 }.sorted())")
+        #expect(flagged.subtracting(truth).subtracting(2300..<2395).count <= 25, "\(flagged.sorted())")
+    }
+
     @Test("with one person modelled there is nothing to score")
     func onePerson() {
         var noise = Noise(state: 3)

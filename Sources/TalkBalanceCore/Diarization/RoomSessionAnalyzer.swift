@@ -95,6 +95,14 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// 11.0%. A meter of the last 5 minutes can lag 21 s; the speaking marks do not.
     public static let defaultRevisionDelayFrames = 2100
     private var finished: SessionResult? = nil
+    // Overlapped speech from the voices (`LiveVoiceOverlap`) on the labels as they are accounted: each
+    // frame's log-mel energies, kept from the features until then (a ring by frame index).
+    private var overlap: LiveVoiceOverlap?
+    private let logMel: MelCepstrum?
+    private var logMelRing: [Float] = []
+    private let logMelCapacity: Int
+    private var melScratch = [Float](repeating: 0, count: 1)
+    private var framesToConversation = 0
 
     public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
         case speakers(Int)
@@ -118,7 +126,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///     re-clusterings meanwhile; 0 accounts the online labels as they are decided.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
-                revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames) throws(SetupError) {
+                revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
+                voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions) throws(SetupError) {
         precondition(revisionDelayFrames >= 0)
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -149,18 +158,34 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         window = [Float](repeating: 0, count: geometry.windowLength)
         active = [Bool](repeating: false, count: speakers)
         lastSpoke = [Int](repeating: Int.min / 2, count: speakers)
+        // The log-mel energies wait for their frame's label: the detector's lag (pendingCapacity at
+        // most), the assigner's block and the revision delay.
+        var melCapacity = 1
+        while melCapacity < revisionDelayFrames + 2 * pendingCapacity { melCapacity *= 2 }
+        logMelCapacity = melCapacity
+        if let voiceOverlap, speakers >= 2 {
+            overlap = LiveVoiceOverlap(people: speakers, options: voiceOverlap)
+            logMel = MelCepstrum(geometry: geometry, melBands: voiceOverlap.melBands, coefficients: 1, estimatesPitch: false,
+                                 bandHz: voiceOverlap.bandHz)
+            logMelRing = [Float](repeating: 0, count: melCapacity * voiceOverlap.melBands)
+        } else {
+            logMel = nil
+        }
     }
 
     public var samplesProcessed: Int { samplesFed }
     /// Frames whose person is decided online.
     public var framesLabelled: Int { labelledFrames }
-    /// Frames accounted (fed to the conversation analysis).
+    /// Frames accounted: their labels final (the conversation analysis gets them `overlapDelayFrames`
+    /// later).
     public var framesAccounted: Int { committedFrames }
     /// Latency of an online label in samples: the detector's plus one full assigner block.
     public var onlineLatencySamples: Int { vad.decisionLatencySamples + assigner.options.blockFrames * geometry.hopLength }
     /// Latency of what is accounted (talk time, turns, events) in samples: the online latency plus the
     /// revision delay.
-    public var decisionLatencySamples: Int { onlineLatencySamples + revisionDelayFrames * geometry.hopLength }
+    public var decisionLatencySamples: Int { onlineLatencySamples + (revisionDelayFrames + overlapDelayFrames) * geometry.hopLength }
+    /// Frames the overlap from the voices holds an accounted label back to decide it (0 when it does not run).
+    public var overlapDelayFrames: Int { overlap?.delayFrames ?? 0 }
     /// The assigner's state (for tests).
     public var assignerState: OnlineRoomAssigner { assigner }
 
@@ -200,7 +225,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                          countsLagSeconds: revisionDelaySeconds)
     }
 
-    public func drainEvents() -> ArraySlice<ConversationEvent> { conversation.drainEvents() }
+    /// The events since the last call. Backchannels are left out: with one microphone they are not
+    /// measured (the report leaves them out too).
+    public func drainEvents() -> ArraySlice<ConversationEvent> { ArraySlice(conversation.drainEvents().filter { $0.kind != .backchannel }) }
 
     public func process(interleaved samples: UnsafeBufferPointer<Float>) {
         precondition(finished == nil, "process after finish")
@@ -248,6 +275,11 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pendingFeatures.withUnsafeMutableBufferPointer { p in
                     cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: p[(slot * coefficients)..<((slot + 1) * coefficients)]))
                 }
+                if let logMel {
+                    melScratch.withUnsafeMutableBufferPointer { logMel.analyze(samples: w, into: $0) }
+                    let d = logMel.melBands, row = (featureFrames % logMelCapacity) * d
+                    logMel.withLogMelEnergies { e in for b in 0..<d { logMelRing[row + b] = e[b] } }
+                }
             }
             pendingCount += 1
             featureFrames += 1
@@ -293,19 +325,41 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         account(keeping: revisionDelayFrames)
     }
 
-    /// Feeds the conversation analysis the waiting labels until at most `keeping` wait.
+    /// Feeds the conversation analysis the waiting labels until at most `keeping` wait (through the
+    /// overlap from the voices, which adds its own delay, when it runs).
     private func account(keeping: Int) {
         while pendingLabels.count - pendingHead > keeping {
             let label = pendingLabels[pendingHead]
             pendingHead += 1
-            for s in 0..<speakers { active[s] = Int(label) == s }
-            active.withUnsafeBufferPointer { conversation.push($0) }
+            if overlap != nil, let logMel {
+                let d = logMel.melBands, row = (committedFrames % logMelCapacity) * d
+                precondition(featureFrames - committedFrames <= logMelCapacity, "the log-mel ring is too short")
+                logMelRing.withUnsafeBufferPointer { overlap!.push(UnsafeBufferPointer(rebasing: $0[row..<(row + d)]), person: Int(label)) }
+                takeOverlap()
+            } else {
+                pushConversation(label, underneath: -1)
+            }
             committedFrames += 1
         }
         if pendingHead >= 4096 {
             pendingLabels.removeFirst(pendingHead)
             pendingHead = 0
         }
+    }
+
+    static func clock(seconds: Int) -> String {
+        seconds >= 3600 ? String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+            : String(format: "%d:%02d", seconds / 60, seconds % 60)
+    }
+
+    private func takeOverlap() {
+        overlap?.take { person, underneath in pushConversation(person, underneath: underneath) }
+    }
+
+    private func pushConversation(_ label: Int8, underneath: Int8) {
+        for s in 0..<speakers { active[s] = Int(label) == s || Int(underneath) == s }
+        active.withUnsafeBufferPointer { conversation.push($0) }
+        framesToConversation += 1
     }
 
     /// Re-clusters the last minutes of labelled speech offline (`RoomDiarizer`), maps its voices onto the
@@ -378,6 +432,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // A last re-clustering revises what still waits, then everything is accounted.
         if revisionDelayFrames > 0 { refresh() }
         account(keeping: 0)
+        overlap?.finish()
+        takeOverlap()
         conversation.finish()
         let end = speech.durationSamples
         var segments = conversation.segments.map { seg -> SpeechSegment in
@@ -393,7 +449,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (\(origin)), block by block"
             + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
-        result.overlapNotMeasured = SessionResult.oneVoiceAtATime
+        if let overlap, let first = overlap.firstScoredFrame {
+            let since = "from \(Self.clock(seconds: first * geometry.hopLength / format.sampleRate)) on, once two people had said 5 s alone"
+            result.overlapInPart = SessionResult.overlapFromVoices.replacingOccurrences(of: "only in part:", with: "only in part (\(since)):")
+            result.dropBackchannels()
+        } else {
+            result.overlapNotMeasured = overlap == nil ? SessionResult.oneVoiceAtATime : SessionResult.tooFewVoices
+        }
         finished = result
         return result
     }

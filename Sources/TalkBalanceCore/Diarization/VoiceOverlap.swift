@@ -212,8 +212,14 @@ public struct VoiceOverlapFinder: Sendable {
     private var topIndices: [Int]
     private var rank: [(Double, Int)] = []
     private var terms: [Double] = []
-    /// The frames found overlapped and the person underneath, in time order.
+    /// The frames found overlapped and the person underneath, in time order (not with `streamsDecisions`).
     public private(set) var runs: [(frames: Range<Int>, person: Int)] = []
+    /// Live: every frame's decision is handed out by `takeDecisions` (the person heard underneath, or -1)
+    /// instead of being gathered into `runs`; shortest runs are then the caller's to drop.
+    public var streamsDecisions = false
+    private var decisions: [(frame: Int, person: Int)] = []
+    /// Frames whose decision is made so far.
+    public private(set) var framesDecided = 0
 
     public init(people: Int, options: Options = Options()) {
         precondition(people >= 1 && options.smoothingFrames >= 1 && options.topComponents >= 1)
@@ -254,14 +260,16 @@ public struct VoiceOverlapFinder: Sendable {
         }
     }
 
-    /// Between the passes: a model for each person with `minTrainingFrames` frames or more.
-    public mutating func train() {
+    /// Between the passes: a model for each person with `minTrainingFrames` frames or more. With
+    /// `keepingSamples` (live: trained again as the session goes on) the training frames stay and `collect`
+    /// goes on filling the reservoirs.
+    public mutating func train(keepingSamples: Bool = false) {
         let d = options.melBands
         for p in 0..<people {
             if seen[p] >= options.minTrainingFrames {
                 models[p] = VoiceMixture(frames: reservoirs[p], dimensions: d, components: options.components)
             }
-            reservoirs[p] = []
+            if !keepingSamples { reservoirs[p] = [] }
         }
         let k = models.compactMap { $0?.components }.max() ?? 0
         stride = k
@@ -329,16 +337,18 @@ public struct VoiceOverlapFinder: Sendable {
         }
     }
 
+    /// Hands out (and forgets) the decisions made since the last call, in frame order (`streamsDecisions`).
+    public mutating func takeDecisions(_ body: (_ frame: Int, _ person: Int) -> Void) {
+        for d in decisions { body(d.frame, d.person) }
+        decisions.removeAll(keepingCapacity: true)
+    }
+
     private mutating func decide(_ frame: Int) {
-        let w = options.smoothingFrames, slot = frame % w
-        let person = Int(ringLabel[slot])
-        guard person >= 0 else { return }
-        let needed = Int((options.minScoredFraction * Double(w)).rounded(.up))
-        var chosen = -1
-        var best = options.threshold
-        for q in 0..<people where q != person && counts[q] >= needed && !ring[slot * people + q].isNaN {
-            let mean = sums[q] / Double(counts[q])
-            if mean > best { best = mean; chosen = q }
+        framesDecided = frame + 1
+        let chosen = choose(frame)
+        if streamsDecisions {
+            decisions.append((frame, chosen))
+            return
         }
         guard chosen >= 0 else { return }
         if let last = runs.last, last.person == chosen, last.frames.upperBound == frame {
@@ -346,6 +356,21 @@ public struct VoiceOverlapFinder: Sendable {
         } else {
             runs.append((frame..<(frame + 1), chosen))
         }
+    }
+
+    /// The person heard underneath at `frame` (the window's centre), or -1.
+    private func choose(_ frame: Int) -> Int {
+        let w = options.smoothingFrames, slot = frame % w
+        let person = Int(ringLabel[slot])
+        guard person >= 0 else { return -1 }
+        let needed = Int((options.minScoredFraction * Double(w)).rounded(.up))
+        var chosen = -1
+        var best = options.threshold
+        for q in 0..<people where q != person && counts[q] >= needed && !ring[slot * people + q].isNaN {
+            let mean = sums[q] / Double(counts[q])
+            if mean > best { best = mean; chosen = q }
+        }
+        return chosen
     }
 
     /// The `topComponents` components of person `p` likeliest when something else may mask a band
