@@ -111,7 +111,6 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var logMelRing: [Float] = []
     private let logMelCapacity: Int
     private var melScratch = [Float](repeating: 0, count: 1)
-    private var framesToConversation = 0
 
     public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
         case speakers(Int)
@@ -231,7 +230,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                          sampleRate: format.sampleRate, hopSamples: geometry.hopLength, speakingNow: now, marks: marks,
                          decisionLatencySamples: decisionLatencySamples, cueSeconds: cueSeconds, lostSeconds: lostSeconds,
                          enrolKeys: true,
-                         countsLagSeconds: revisionDelaySeconds)
+                         countsLagSeconds: Double((revisionDelayFrames + overlapDelayFrames) * geometry.hopLength) / Double(format.sampleRate))
     }
 
     /// The events since the last call. Backchannels are left out: with one microphone they are not
@@ -368,7 +367,6 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private func pushConversation(_ label: Int8, underneath: Int8) {
         for s in 0..<speakers { active[s] = Int(label) == s || Int(underneath) == s }
         active.withUnsafeBufferPointer { conversation.push($0) }
-        framesToConversation += 1
     }
 
     /// Re-clusters the last minutes of labelled speech offline (`RoomDiarizer`), maps its voices onto the
