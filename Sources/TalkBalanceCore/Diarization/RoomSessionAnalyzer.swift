@@ -30,10 +30,10 @@ import TalkBalanceDSP
 ///
 /// Overlapped speech (unless `voiceOverlap` is nil): each accounted label goes through
 /// `LiveVoiceOverlap` with its frame's log-mel energies (kept in a ring from the features until then),
-/// which adds the person heard underneath, as the offline analysis does, `overlapDelayFrames` (0.71 s)
+/// which adds the person heard underneath, as the offline analysis does, `overlapDelayFrames` (1.21 s)
 /// later. Measured (`tools/evaluate --room --online`, tuning / held out): strict DER 15.0 / 17.2% ->
-/// 12.9 / 15.8%, interruptions found 0 -> 11 of 24 (1 invented) / 6 of 12 (none invented); live sets
-/// (`tools/measure-live-room`) 13.3 -> 12.4% (tuning), 11.2 -> 10.4% (811-824); `analyze --online` on
+/// 12.7 / 15.8%, interruptions found 0 -> 13 of 24 / 6 of 12 (1 and 1 invented); live sets
+/// (`tools/measure-live-room`) 13.3 -> 12.2% (tuning), 11.2 -> 10.4% (811-824); `analyze --online` on
 /// one hour of one channel 204x -> 123x real time, 32 -> 35 MB (`tools/bench --sessions
 /// live-room-1ch-16k-1h,live-room-1ch-16k-2h`).
 public final class RoomSessionAnalyzer: StreamingSessionAnalysis {

@@ -185,9 +185,11 @@ public struct VoiceOverlapFinder: Sendable {
         public var threshold = 1.0
         /// Shorter runs of one person underneath are dropped.
         public var minRunFrames = 20
-        /// A run that stops or starts within this many frames of the same person's own speech reaches it
-        /// (`RoomAnalysis.joined`).
-        public var joinFrames = 30
+        /// A run that stops or starts within this many frames of the same person's own speech reaches it,
+        /// and two runs of one person that close are one (`RoomAnalysis.joined`). 0.8 s: an interrupter
+        /// heard underneath in pieces 0.3-0.4 s apart made two "backchannels" at 0.3 s (room interruptions
+        /// found 16 -> 18 of 24 on the tuning seeds, backchannels invented 10 -> 6; docs/ACCURACY.md).
+        public var joinFrames = 80
         public init() {}
     }
 
