@@ -97,6 +97,19 @@ struct LiveRoomTests {
         #expect((report["note"] as? String ?? "").contains("revised within 21 s"))
         #expect((report["speakers"] as? [[String: Any]])?.compactMap { $0["label"] as? String } == ["Anna", "Ben"])
 
+        // Overlapped speech from the voices on the labels as they are accounted, once both people have
+        // said 5 s alone: both interruptions of this room found live, on the right people, none invented
+        // (make-session's truth), streamed as JSON lines; backchannels not measured, and not streamed.
+        #expect((report["overlapInPart"] as? String ?? "").contains("once two people had said 5 s alone"), "\(report["overlapInPart"] ?? "none")")
+        #expect(report["overlapNotMeasured"] == nil)
+        let eventsTruth = room.rttm.replacingOccurrences(of: ".rttm", with: ".events.json")
+        let events = try #require(try JSONSerialization.jsonObject(with: folder.run(["evaluate", "--reference", room.rttm, "--truth", eventsTruth,
+                                                                                     "--format", "json", "live.json"]).stdout) as? [String: Any])
+        let interruptions = try #require(events["interruption"] as? [String: Any])
+        #expect(interruptions["truePositives"] as? Int == 2 && interruptions["falsePositives"] as? Int == 0, "\(interruptions)")
+        #expect(lines.filter { $0.contains("\"type\": \"interruption\"") }.count == 2)
+        #expect(!lines.contains { $0.contains("\"type\": \"backchannel\"") })
+
         // Stable labels: no more speaker changes than the truth has, plus two a minute.
         let hypothesis = try Self.segments(folder.path("live.json")).map { (start: $0["start"] as! Double, speaker: $0["speaker"] as! String) }
         let truth = try String(contentsOfFile: room.rttm, encoding: .utf8).split(separator: "\n").map { line in

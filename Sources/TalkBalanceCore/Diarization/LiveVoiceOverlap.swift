@@ -3,8 +3,10 @@
 ///
 /// A value-type state machine fed every frame once, in order, with its log-mel energies and its person
 /// (-1: nobody). Each person's model is trained from the frames given to them alone so far (a reservoir
-/// of at most `options.maxTrainingFrames`), first as soon as two people have `minTrainingFrames`, then
-/// again every `retrainEveryFrames`; frames before the first models are not scored. Each frame comes
+/// of at most `options.maxTrainingFrames`), one person at a time so that no frame waits for more than
+/// one model's EM (about 35 ms at 30 s of frames): every `minTrainingFrames` (5 s) until two people
+/// are modelled, then every `retrainEveryFrames` (20 s) the person modelled longest ago (or not yet);
+/// frames before two people are modelled are not scored. Each frame comes
 /// back out of `take` after `delayFrames` with the person heard underneath it (-1: nobody), decided as
 /// the offline analysis decides: runs shorter than `minRunFrames` dropped, a run reaches the same
 /// person's own speech within `joinFrames` (speech all the way), and two runs of one person that close
@@ -18,6 +20,8 @@ public struct LiveVoiceOverlap: Sendable {
     public let retrainEveryFrames: Int
     private var finder: VoiceOverlapFinder
     private var trainedOnce = false
+    /// The frame each person's model was last trained at (nil: not yet).
+    private var trainedAt: [Int?]
     /// The first frame scored with models of two people or more (nil: none yet).
     public private(set) var firstScoredFrame: Int? = nil
     // Frames in, not yet out: person and person underneath, frames `base..<base + label.count`
@@ -33,21 +37,22 @@ public struct LiveVoiceOverlap: Sendable {
     // A kept run that ended: it may still reach its person's own speech after it.
     private var reach: (person: Int, from: Int, next: Int)? = nil
 
-    public init(people: Int, options: VoiceOverlapFinder.Options = LiveVoiceOverlap.defaultOptions, retrainEveryFrames: Int = 6000) {
+    public init(people: Int, options: VoiceOverlapFinder.Options = LiveVoiceOverlap.defaultOptions, retrainEveryFrames: Int = 2000) {
         precondition(people >= 1 && retrainEveryFrames >= 1)
         self.options = options
         self.people = people
         self.retrainEveryFrames = retrainEveryFrames
         finder = VoiceOverlapFinder(people: people, options: options)
         finder.streamsDecisions = true
+        trainedAt = Array(repeating: nil, count: people)
         delayFrames = options.smoothingFrames / 2 + options.minRunFrames + options.joinFrames + 1
     }
 
-    /// The offline options with a smaller training sample (60 s alone per person), so that each
-    /// retraining stays short (about 50 ms) in the live loop.
+    /// The offline options with a smaller training sample (30 s alone per person), so that each
+    /// model's EM stays short in the live loop (`tools/bench-live --speakers 2`).
     public static var defaultOptions: VoiceOverlapFinder.Options {
         var o = VoiceOverlapFinder.Options()
-        o.maxTrainingFrames = 6000
+        o.maxTrainingFrames = 3000
         return o
     }
 
@@ -61,13 +66,19 @@ public struct LiveVoiceOverlap: Sendable {
         label.append(Int8(person))
         under.append(-1)
         if person >= 0 { finder.collect(logMel, person: person) }
-        if frame > 0 && frame % (trainedOnce ? retrainEveryFrames : options.minTrainingFrames) == 0 {
-            finder.train(keepingSamples: true)
-            if finder.canScore { trainedOnce = true }
-        }
+        if frame > 0 && frame % (trainedOnce ? retrainEveryFrames : options.minTrainingFrames) == 0 { trainNext(at: frame) }
         if finder.canScore && firstScoredFrame == nil { firstScoredFrame = frame }
         finder.score(logMel, person: finder.canScore ? person : -1)
         settle()
+    }
+
+    /// Trains the person with enough frames whose model is oldest (or missing).
+    private mutating func trainNext(at frame: Int) {
+        let ready = (0..<people).filter { finder.framesCollected($0) >= options.minTrainingFrames }
+        guard let next = ready.min(by: { (trainedAt[$0] ?? -1, $0) < (trainedAt[$1] ?? -1, $1) }) else { return }
+        finder.train(person: next)
+        trainedAt[next] = frame
+        if finder.canScore { trainedOnce = true }
     }
 
     /// Flushes the frames still in the finder's window; all frames can then be taken.

@@ -32,10 +32,9 @@ import TalkBalanceDSP
 /// `LiveVoiceOverlap` with its frame's log-mel energies (kept in a ring from the features until then),
 /// which adds the person heard underneath, as the offline analysis does, `overlapDelayFrames` (1.21 s)
 /// later. Measured (`tools/evaluate --room --online`, tuning / held out): strict DER 15.0 / 17.2% ->
-/// 12.7 / 15.8%, interruptions found 0 -> 13 of 24 / 6 of 12 (1 and 1 invented); live sets
-/// (`tools/measure-live-room`) 13.3 -> 12.2% (tuning), 11.2 -> 10.4% (811-824); `analyze --online` on
-/// one hour of one channel 204x -> 123x real time, 32 -> 35 MB (`tools/bench --sessions
-/// live-room-1ch-16k-1h,live-room-1ch-16k-2h`).
+/// 12.9 / 15.4%, interruptions found 0 -> 12 of 24 / 6 of 12 (2 and 2 invented); live sets
+/// (`tools/measure-live-room`) 13.3 -> 11.5% (tuning), 11.2 -> 10.0% (811-824); docs/ACCURACY.md,
+/// "overlapped speech from the voices, live". Cost: docs/BENCHMARKS.md (`live-room-*`).
 public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public let format: StreamFormat
     public let config: AnalysisConfig
@@ -457,8 +456,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (\(origin)), block by block"
             + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
         if let overlap, let first = overlap.firstScoredFrame {
-            let since = "from \(Self.clock(seconds: first * geometry.hopLength / format.sampleRate)) on, once two people had said 5 s alone"
-            result.overlapInPart = SessionResult.overlapFromVoices.replacingOccurrences(of: "only in part:", with: "only in part (\(since)):")
+            result.overlapInPart = SessionResult.overlapFromVoicesLive(since: Self.clock(seconds: first * geometry.hopLength / format.sampleRate))
             result.dropBackchannels()
         } else {
             result.overlapNotMeasured = overlap == nil ? SessionResult.oneVoiceAtATime : SessionResult.tooFewVoices

@@ -262,18 +262,38 @@ public struct VoiceOverlapFinder: Sendable {
         }
     }
 
-    /// Between the passes: a model for each person with `minTrainingFrames` frames or more. With
-    /// `keepingSamples` (live: trained again as the session goes on) the training frames stay and `collect`
-    /// goes on filling the reservoirs.
-    public mutating func train(keepingSamples: Bool = false) {
-        let d = options.melBands
+    /// Between the passes: a model for each person with `minTrainingFrames` frames or more; the training
+    /// frames are then let go.
+    public mutating func train() {
         for p in 0..<people {
-            if seen[p] >= options.minTrainingFrames {
-                models[p] = VoiceMixture(frames: reservoirs[p], dimensions: d, components: options.components)
-            }
-            if !keepingSamples { reservoirs[p] = [] }
+            if seen[p] >= options.minTrainingFrames { fit(p) }
+            reservoirs[p] = []
         }
+        allocate()
+    }
+
+    /// Live: a model for `person` from the frames collected so far, which stay (`collect` goes on filling
+    /// the reservoir, and the person can be trained again). False when they have under
+    /// `minTrainingFrames`.
+    @discardableResult
+    public mutating func train(person p: Int) -> Bool {
+        guard seen[p] >= options.minTrainingFrames else { return false }
+        fit(p)
+        allocate()
+        return true
+    }
+
+    /// Frames collected for `person` so far.
+    public func framesCollected(_ person: Int) -> Int { seen[person] }
+
+    private mutating func fit(_ p: Int) {
+        models[p] = VoiceMixture(frames: reservoirs[p], dimensions: options.melBands, components: options.components)
+    }
+
+    private mutating func allocate() {
         let k = models.compactMap { $0?.components }.max() ?? 0
+        guard k != stride || density.isEmpty else { return }
+        let d = options.melBands
         stride = k
         density = [Float](repeating: 0, count: people * k * d)
         below = density
