@@ -56,9 +56,6 @@ public struct LiveVoiceOverlap: Sendable {
         return o
     }
 
-    /// Whether any frame has been scored (two people or more modelled).
-    public var scores: Bool { firstScoredFrame != nil }
-
     /// The next frame: its log-mel energies (`options.melBands`) and its person (-1: nobody).
     public mutating func push(_ logMel: UnsafeBufferPointer<Float>, person: Int) {
         let frame = pushed
