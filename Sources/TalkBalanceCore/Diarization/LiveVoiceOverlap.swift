@@ -19,7 +19,6 @@ public struct LiveVoiceOverlap: Sendable {
     public let delayFrames: Int
     public let retrainEveryFrames: Int
     private var finder: VoiceOverlapFinder
-    private var trainedOnce = false
     /// The frame each person's model was last trained at (nil: not yet).
     private var trainedAt: [Int?]
     /// The first frame scored with models of two people or more (nil: none yet).
@@ -36,6 +35,8 @@ public struct LiveVoiceOverlap: Sendable {
     private var lastKept: (person: Int, end: Int)? = nil
     // A kept run that ended: it may still reach its person's own speech after it.
     private var reach: (person: Int, from: Int, next: Int)? = nil
+    // The finder's latest decisions (a buffer swapped with it, not reallocated).
+    private var decided: [(frame: Int, person: Int)] = []
 
     public init(people: Int, options: VoiceOverlapFinder.Options = LiveVoiceOverlap.defaultOptions, retrainEveryFrames: Int = 2000) {
         precondition(people >= 1 && retrainEveryFrames >= 1)
@@ -63,7 +64,7 @@ public struct LiveVoiceOverlap: Sendable {
         label.append(Int8(person))
         under.append(-1)
         if person >= 0 { finder.collect(logMel, person: person) }
-        if frame > 0 && frame % (trainedOnce ? retrainEveryFrames : options.minTrainingFrames) == 0 { trainNext(at: frame) }
+        if frame > 0 && frame % (finder.canScore ? retrainEveryFrames : options.minTrainingFrames) == 0 { trainNext(at: frame) }
         if finder.canScore && firstScoredFrame == nil { firstScoredFrame = frame }
         finder.score(logMel, person: finder.canScore ? person : -1)
         settle()
@@ -75,7 +76,6 @@ public struct LiveVoiceOverlap: Sendable {
         guard let next = ready.min(by: { (trainedAt[$0] ?? -1, $0) < (trainedAt[$1] ?? -1, $1) }) else { return }
         finder.train(person: next)
         trainedAt[next] = frame
-        if finder.canScore { trainedOnce = true }
     }
 
     /// Flushes the frames still in the finder's window; all frames can then be taken.
@@ -109,9 +109,8 @@ public struct LiveVoiceOverlap: Sendable {
     private func labelAt(_ k: Int) -> Int8 { label[k - base] }
 
     private mutating func settle() {
-        var decided: [(Int, Int)] = []
-        finder.takeDecisions { decided.append(($0, $1)) }
-        for (frame, person) in decided { decide(frame, person) }
+        finder.swapDecisions(&decided)
+        for d in decided { decide(d.frame, d.person) }
         if let r = reach { extend(r, upTo: pushed) }
     }
 

@@ -216,7 +216,7 @@ public struct VoiceOverlapFinder: Sendable {
     private var terms: [Double] = []
     /// The frames found overlapped and the person underneath, in time order (not with `streamsDecisions`).
     public private(set) var runs: [(frames: Range<Int>, person: Int)] = []
-    /// Live: every frame's decision is handed out by `takeDecisions` (the person heard underneath, or -1)
+    /// Live: every frame's decision is handed out by `swapDecisions` (the person heard underneath, or -1)
     /// instead of being gathered into `runs`; shortest runs are then the caller's to drop.
     public var streamsDecisions = false
     private var decisions: [(frame: Int, person: Int)] = []
@@ -359,9 +359,10 @@ public struct VoiceOverlapFinder: Sendable {
         }
     }
 
-    /// Hands out (and forgets) the decisions made since the last call, in frame order (`streamsDecisions`).
-    public mutating func takeDecisions(_ body: (_ frame: Int, _ person: Int) -> Void) {
-        for d in decisions { body(d.frame, d.person) }
+    /// Hands out the decisions made since the last call, in frame order (`streamsDecisions`): they go into
+    /// `buffer`, whose old contents the finder clears and reuses (no allocation per frame).
+    public mutating func swapDecisions(_ buffer: inout [(frame: Int, person: Int)]) {
+        swap(&decisions, &buffer)
         decisions.removeAll(keepingCapacity: true)
     }
 
