@@ -126,6 +126,34 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("overlap-spread-db"), help: ArgumentHelp("With --spatial and two people: find overlapping speech where the spread of the per-band level difference reaches this (dB); off by default (measured too weak in reverberant rooms).", visibility: .hidden))
     var overlapSpreadDB: Float?
 
+    /// Developer options for measuring the overlap from the voices (docs/ACCURACY.md, "overlapped speech
+    /// from the voices" and "the join at 0.8 s"); hidden, the defaults are the measured best.
+    @Option(name: .customLong("overlap-tuning"), help: ArgumentHelp("With --speakers: KEY=VALUE,... among threshold (mean log-likelihood gain, default 1), min-run (s, 0.2), join (s, 0.8), window (frames, 41), components (16), top (4).", visibility: .hidden))
+    var overlapTuning: String?
+    @Flag(name: .customLong("keep-backchannels"), help: ArgumentHelp("With --speakers: keep the backchannels the overlap from the voices gives (left out by default: too many are wrong).", visibility: .hidden))
+    var keepBackchannels = false
+
+    /// The overlap-from-the-voices options with the developer options above (10 ms frames).
+    private func voiceOverlapOptions(_ base: VoiceOverlapFinder.Options) -> VoiceOverlapFinder.Options {
+        var o = base
+        o.reportsBackchannels = keepBackchannels
+        guard let overlapTuning else { return o }
+        for item in overlapTuning.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let v = kv.count == 2 ? Double(kv[1]) : nil
+            switch (kv[0], v) {
+            case ("threshold", let v?) where v.isFinite && abs(v) <= 50: o.threshold = v
+            case ("min-run", let v?) where v >= 0 && v <= 5: o.minRunFrames = max(1, Int((v * 100).rounded()))
+            case ("join", let v?) where v >= 0 && v <= 5: o.joinFrames = Int((v * 100).rounded())
+            case ("window", let v?) where v >= 1 && v <= 301: o.smoothingFrames = Int(v)
+            case ("components", let v?) where v >= 1 && v <= 64: o.components = Int(v)
+            case ("top", let v?) where v >= 1 && v <= 64: o.topComponents = Int(v)
+            default: fail("--overlap-tuning: \(item) is not one of threshold, min-run, join, window, components, top with a value in range", code: Exit.usage)
+            }
+        }
+        return o
+    }
+
     @Option(help: "Output format: text, json, rttm, csv, html (self-contained page), textgrid (Praat), eaf (ELAN), audacity (label track) or vtt (WebVTT captions).")
     var format: ReportFormat = .text
 
@@ -192,7 +220,8 @@ struct Analyze: ParsableCommand {
             analyzer = try RoomSessionAnalyzer(format: reader.format, speakers: speakers, config: thresholds.config,
                                                labels: naming.names,
                                                revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
-                                                   ?? RoomSessionAnalyzer.defaultRevisionDelayFrames)
+                                                   ?? RoomSessionAnalyzer.defaultRevisionDelayFrames,
+                                               voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions))
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }
@@ -313,7 +342,8 @@ struct Analyze: ParsableCommand {
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },
-                                                             stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions)
+                                                             stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions,
+                                                             voiceOverlap: voiceOverlapOptions(VoiceOverlapFinder.Options()))
                 result = room.result
                 if let maxSpeakers, !quiet {
                     let found = result.speakers.count

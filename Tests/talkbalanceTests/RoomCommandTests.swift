@@ -52,6 +52,28 @@ struct RoomCommandTests {
         }
     }
 
+    /// The developer switches `tools/evaluate --analyze-option` passes (docs/ACCURACY.md reruns its sweeps
+    /// with them): backchannels kept on request, offline and online; a bad tuning is one sentence, exit 64.
+    @Test("hidden --keep-backchannels and --overlap-tuning: kept on request, bad values refused")
+    func overlapDeveloperOptions() throws {
+        let room = try LiveRoomTests.room()
+        let folder = try TempFolder()
+        for mode in [[], ["--online"]] {
+            let kept = try folder.run(["analyze", room.wav, "--speakers", "2", "--keep-backchannels", "--format", "json"] + mode)
+            #expect(kept.status == 0, "\(kept.stderr)")
+            let root = try #require(try JSONSerialization.jsonObject(with: kept.stdout) as? [String: Any])
+            let events = try #require(root["events"] as? [[String: Any]])
+            #expect(events.contains { $0["type"] as? String == "backchannel" }, "\(mode)")
+        }
+        let tuned = try folder.run(["analyze", room.wav, "--speakers", "2", "--overlap-tuning", "join=0.3,threshold=1.5,min-run=0.1,window=31,top=2", "-q"])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        for bad in ["bogus=1", "join=9", "threshold", "window=0"] {
+            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--overlap-tuning", bad, "-q"])
+            #expect(run.status == 64, "\(bad)")
+            #expect(run.stderrLines.count == 1 && run.stderr.contains("--overlap-tuning"), "\(run.stderr)")
+        }
+    }
+
     @Test("names, and impossible --speakers values")
     func options() throws {
         let folder = try TempFolder()

@@ -326,7 +326,7 @@ public enum RoomAnalysis {
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         if voicesScored {
             result.overlapInPart = SessionResult.overlapFromVoices
-            result.dropBackchannels()
+            if voiceOverlap?.reportsBackchannels != true { result.dropBackchannels() }
         } else if overlaps == nil {
             result.overlapNotMeasured = SessionResult.shortRunsOnly
         }

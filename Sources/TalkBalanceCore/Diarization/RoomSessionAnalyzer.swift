@@ -234,7 +234,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     /// The events since the last call. Backchannels are left out: with one microphone they are not
     /// measured (the report leaves them out too).
-    public func drainEvents() -> ArraySlice<ConversationEvent> { ArraySlice(conversation.drainEvents().filter { $0.kind != .backchannel }) }
+    public func drainEvents() -> ArraySlice<ConversationEvent> {
+        let events = conversation.drainEvents()
+        return overlap?.options.reportsBackchannels == true ? events : ArraySlice(events.filter { $0.kind != .backchannel })
+    }
 
     public func process(interleaved samples: UnsafeBufferPointer<Float>) {
         precondition(finished == nil, "process after finish")
@@ -457,7 +460,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
         if let overlap, let first = overlap.firstScoredFrame {
             result.overlapInPart = SessionResult.overlapFromVoicesLive(since: Self.clock(seconds: first * geometry.hopLength / format.sampleRate))
-            result.dropBackchannels()
+            if !overlap.options.reportsBackchannels { result.dropBackchannels() }
         } else {
             result.overlapNotMeasured = overlap == nil ? SessionResult.oneVoiceAtATime : SessionResult.tooFewVoices
         }
