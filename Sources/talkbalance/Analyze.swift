@@ -133,6 +133,28 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("keep-backchannels"), help: ArgumentHelp("With --speakers: keep the backchannels the overlap from the voices gives (left out by default: too many are wrong).", visibility: .hidden))
     var keepBackchannels = false
 
+    /// Developer option for measuring the neural speech gate (docs/ACCURACY.md, "the speech gate"); hidden,
+    /// the defaults are Silero VAD's threshold and a reach that keeps word edges.
+    @Option(name: .customLong("speech-gate"), help: ArgumentHelp("With --speakers: off, or KEY=VALUE,... among threshold (speech probability, default 0.5) and reach (s, 0.5).", visibility: .hidden))
+    var speechGate: String?
+
+    /// The speech gate's options with the developer option above; nil: off.
+    private func speechGateOptions() -> SpeechGate.Options? {
+        var o = SpeechGate.Options()
+        guard let speechGate else { return o }
+        if speechGate == "off" { return nil }
+        for item in speechGate.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let v = kv.count == 2 ? Double(kv[1]) : nil
+            switch (kv[0], v) {
+            case ("threshold", let v?) where v >= 0 && v <= 1: o.threshold = Float(v)
+            case ("reach", let v?) where v >= 0 && v <= 10: o.reachSeconds = v
+            default: fail("--speech-gate: \(item) is not off or one of threshold (0-1), reach (0-10 s) with a value", code: Exit.usage)
+            }
+        }
+        return o
+    }
+
     /// The overlap-from-the-voices options with the developer options above (10 ms frames).
     private func voiceOverlapOptions(_ base: VoiceOverlapFinder.Options) -> VoiceOverlapFinder.Options {
         var o = base
@@ -221,7 +243,8 @@ struct Analyze: ParsableCommand {
                                                labels: naming.names,
                                                revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
                                                    ?? RoomSessionAnalyzer.defaultRevisionDelayFrames,
-                                               voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions))
+                                               voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions),
+                                               speechGate: speechGateOptions())
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }
@@ -343,7 +366,8 @@ struct Analyze: ParsableCommand {
                                                              config: config, labels: names.map(parsedNames),
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },
                                                              stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions,
-                                                             voiceOverlap: voiceOverlapOptions(VoiceOverlapFinder.Options()))
+                                                             voiceOverlap: voiceOverlapOptions(VoiceOverlapFinder.Options()),
+                                                             speechGate: speechGateOptions())
                 result = room.result
                 if let maxSpeakers, !quiet {
                     let found = result.speakers.count

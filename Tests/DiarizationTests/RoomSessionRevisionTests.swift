@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TalkBalanceCore
+import TalkBalanceDSP
 import TalkBalanceEval
 import TestSupport
 
@@ -14,9 +15,10 @@ struct RoomSessionRevisionTests {
         var trace: [(labelled: Int, accounted: Int, now: [Bool])]
     }
 
-    private func run(_ audio: MonoAudio, delay: Int, voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions) throws -> Run {
+    private func run(_ audio: MonoAudio, delay: Int, voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
+                     speechGate: SpeechGate.Options? = SpeechGate.Options()) throws -> Run {
         let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
-                                               revisionDelayFrames: delay, voiceOverlap: voiceOverlap)
+                                               revisionDelayFrames: delay, voiceOverlap: voiceOverlap, speechGate: speechGate)
         var trace: [(Int, Int, [Bool])] = []
         var start = 0
         while start < audio.samples.count {
@@ -33,9 +35,10 @@ struct RoomSessionRevisionTests {
         let c = try generatedConversation(speakers: 2, seed: 1401, duration: 60)
         let audio = try MonoAudio.load(path: c.audio)
         let delay = RoomSessionAnalyzer.defaultRevisionDelayFrames
-        // Without the overlap from the voices, which adds speech to both on their own labels.
-        let revised = try run(audio, delay: delay, voiceOverlap: nil)
-        let online = try run(audio, delay: 0, voiceOverlap: nil)
+        // Without the overlap from the voices, which adds speech to both on their own labels, and without
+        // the speech gate, which holds each label back its reach (below).
+        let revised = try run(audio, delay: delay, voiceOverlap: nil, speechGate: nil)
+        let online = try run(audio, delay: 0, voiceOverlap: nil, speechGate: nil)
 
         // Without a delay everything labelled is accounted at once; with it, exactly `delay` frames wait.
         for t in online.trace { #expect(t.accounted == t.labelled) }
@@ -54,6 +57,20 @@ struct RoomSessionRevisionTests {
         // Same speech (the detector is the same); the revision changes only who.
         #expect(abs(a.missed - b.missed) < 0.05 && abs(a.falseAlarm - b.falseAlarm) < 0.05, "\(a) vs \(b)")
         #expect(a.confusion < b.confusion, "confusion revised \(a.confusion) s, online \(b.confusion) s")
+    }
+
+    @Test("the speech gate holds accounting back by its reach at most, and only then")
+    func gateWait() throws {
+        let c = try generatedConversation(speakers: 2, seed: 1401, duration: 60)
+        let audio = try MonoAudio.load(path: c.audio)
+        let gated = try run(audio, delay: 0, voiceOverlap: nil)
+        // The reach (0.5 s) and up to two 32 ms chunks not yet scored, in 10 ms frames.
+        let most = Int((SpeechGate.Options().reachSeconds + 2 * SpeechNetwork.chunkSeconds) * 100) + 1
+        for t in gated.trace { #expect(t.accounted <= t.labelled && t.accounted >= t.labelled - most, "\(t.labelled) labelled, \(t.accounted) accounted") }
+        #expect(gated.trace.contains { $0.accounted < $0.labelled })
+        // With the revision delay (21 s) the gate never adds to it.
+        let revised = try run(audio, delay: RoomSessionAnalyzer.defaultRevisionDelayFrames, voiceOverlap: nil)
+        for t in revised.trace { #expect(t.accounted == max(0, t.labelled - RoomSessionAnalyzer.defaultRevisionDelayFrames)) }
     }
 
     /// On this conversation the assigner's split test never found the second voice: one person for all

@@ -109,7 +109,7 @@ public enum RoomAnalysis {
         var cepstra: [Float] = [], frames: [Int] = []
         var keptFrames = 0, frame = 0
         do {
-            _ = try frontEnd(open: open, config: config, spatial: false, overlap: nil) { geometry, _ in
+            _ = try frontEnd(open: open, config: config, spatial: false, overlap: nil, speechGate: SpeechGate.Options()) { geometry, _ in
                 voice = VoiceStatistics(coefficients: voiceFeatures, sampleRate: geometry.sampleRate)
                 keptFrames = Int(keptSpeechSeconds * Double(geometry.sampleRate) / Double(geometry.hopLength))
             } frame: { features, speech, hop in
@@ -204,9 +204,11 @@ public enum RoomAnalysis {
                                spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                overlap: StereoOverlapFinder.Options? = nil,
-                               voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options()) throws(Failure) -> SessionResult {
+                               voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options(),
+                               speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(Failure) -> SessionResult {
         try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, stretches: stretches,
-                             spatial: spatial, matching: matching, options: options, overlap: overlap, voiceOverlap: voiceOverlap).result
+                             spatial: spatial, matching: matching, options: options, overlap: overlap, voiceOverlap: voiceOverlap,
+                             speechGate: speechGate).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used, which named stretches are doubtful
@@ -217,7 +219,8 @@ public enum RoomAnalysis {
                                         spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                         overlap: StereoOverlapFinder.Options? = nil,
-                                        voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options()) throws(Failure)
+                                        voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options(),
+                                        speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(Failure)
         -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch], microphoneShift: RoomDiarizer.MicrophoneShift?) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
@@ -229,7 +232,7 @@ public enum RoomAnalysis {
         // Overlap from the stereo cues: two people only, where the one not labelled is the other one.
         let findOverlap = speakers == 2 ? overlap : nil
         var frameGeometry: FrameGeometry? = nil
-        let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap) { geometry, useSpatial in
+        let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap, speechGate: speechGate) { geometry, useSpatial in
             frameGeometry = geometry
             hop = geometry.hopLength
             usedSpatial = useSpatial
@@ -340,7 +343,7 @@ public enum RoomAnalysis {
     /// and the hop in samples. `start` gets the frame geometry and whether the stereo cues are used
     /// before the first frame. Returns the speech found.
     private static func frontEnd(open: () throws -> AudioSource, config: AnalysisConfig, spatial: Bool?,
-                                 overlap: StereoOverlapFinder.Options?,
+                                 overlap: StereoOverlapFinder.Options?, speechGate: SpeechGate.Options?,
                                  start: (FrameGeometry, Bool) -> Void, format: (StreamFormat) -> Void = { _ in },
                                  frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure) -> (speech: SessionResult, overlaps: [Range<Int>]?) {
         // 1. Speech on the mono mix. No soft word ends here: on one microphone for everyone a trailing
@@ -369,6 +372,9 @@ public enum RoomAnalysis {
         var voicingScratch = [Float](repeating: 0, count: coefficients)
         var voiced = VoicedFrames(hopLength: hop)
         var monoFrames = StereoFramer(windowLength: n, hopLength: hop)
+        // The neural speech detector, to drop noises that pass the voicing check (see `SpeechGate`).
+        let network = speechGate.map { _ in SpeechNetwork(sampleRate: rate) }
+        var gate = speechGate.map { SpeechGate(sampleRate: rate, options: $0) }
         var mono: [Float] = []
         do {
             try forEachMonoBlock(first, into: &mono, stereo: cues == nil ? nil : { left, right in
@@ -380,6 +386,7 @@ public enum RoomAnalysis {
                 }
             }) { block in
                 vad.process(interleaved: block)
+                network?.push(block) { gate?.add(probability: $0) }
                 monoFrames.push(left: block, right: block) { w, _ in
                     voicingScratch.withUnsafeMutableBufferPointer { voicingCepstrum.analyze(samples: w, into: $0) }
                     voiced.append(voicingCepstrum.voicing >= MelCepstrum.voicingThreshold)
@@ -391,6 +398,12 @@ public enum RoomAnalysis {
         var speech = found
         speech.segments = found.segments.filter {
             voiced.fraction(fromSample: $0.startSample, toSample: $0.endSample, windowLength: n) >= VoicedFrames.minVoicedFraction
+        }
+        // Nor is what the neural speech detector finds no speech in or near.
+        if var g = gate {
+            network?.finish { g.add(probability: $0) }
+            g.finish()
+            speech.segments = g.keep(speech.segments, minimumSamples: hop)
         }
         let frameCount = (speech.durationSamples + hop - 1) / hop
         let useSpatial = cues != nil && (spatial == true || detector.isSpatial)

@@ -71,6 +71,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Voices enrolled from recordings, and whose they are: they also anchor the periodic re-clustering
     /// (`refresh`).
     private var enrolled: [(person: Int, voice: VoiceStatistics)] = []
+    /// The neural speech detector and its gate on the accounted labels (nil: no gate).
+    private let network: SpeechNetwork?
+    private var gate: SpeechGate?
     /// With enrolment recordings: how far they sit from the session's voices in one direction, as the last
     /// re-clustering measured it (`RoomDiarizer.MicrophoneShift`; it corrects them itself when it can).
     public private(set) var microphoneShift: RoomDiarizer.MicrophoneShift?
@@ -131,10 +134,14 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///     appearance unless enrolled with `mark(.enrol, person:)`.
     ///   - revisionDelayFrames: how long (10 ms frames) a label waits to be accounted, revised by the
     ///     re-clusterings meanwhile; 0 accounts the online labels as they are decided.
+    ///   - speechGate: the neural speech detector's gate (`SpeechGate`), applied as labels are accounted
+    ///     (a frame outside it is accounted as silence; a label waits at least the gate's reach for it);
+    ///     nil: no gate.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
-                voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions) throws(SetupError) {
+                voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
+                speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(SetupError) {
         precondition(revisionDelayFrames >= 0)
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -145,6 +152,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         } catch { throw .setup(error) }
         guard (1...32).contains(format.channelCount) else { throw .setup(.unsupportedChannels(format.channelCount)) }
         vad.keepsDecisions = true
+        network = speechGate.map { _ in SpeechNetwork(sampleRate: format.sampleRate) }
+        gate = speechGate.map { SpeechGate(sampleRate: format.sampleRate, options: $0) }
         self.format = format
         self.config = config
         self.labels = names
@@ -260,6 +269,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     private func feedMono(_ block: UnsafeBufferPointer<Float>) {
         vad.process(interleaved: block)
+        network?.push(block) { gate!.add(probability: $0) }
         let hop = geometry.hopLength, n = geometry.windowLength
         for v in block {
             ring[samplesFed & (ringCapacity - 1)] = v
@@ -338,8 +348,12 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Feeds the conversation analysis the waiting labels until at most `keeping` wait (through the
     /// overlap from the voices, which adds its own delay, when it runs).
     private func account(keeping: Int) {
+        let hop = geometry.hopLength
         while pendingLabels.count - pendingHead > keeping {
-            let label = pendingLabels[pendingHead]
+            let centre = committedFrames * hop + hop / 2
+            if let gate, !gate.decided(sample: centre) { break }
+            var label = pendingLabels[pendingHead]
+            if label >= 0, gate?.isOpen(sample: centre) == false { label = -1 }
             pendingHead += 1
             if overlap != nil, let logMel {
                 let d = logMel.melBands, row = (committedFrames % logMelCapacity) * d
@@ -440,6 +454,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         pushLabels()
         // A last re-clustering revises what still waits, then everything is accounted.
         if revisionDelayFrames > 0 { refresh() }
+        network?.finish { gate!.add(probability: $0) }
+        gate?.finish()
         account(keeping: 0)
         overlap?.finish()
         takeOverlap()
