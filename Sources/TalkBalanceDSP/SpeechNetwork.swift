@@ -61,10 +61,14 @@ public final class SpeechNetwork {
 
     /// Feeds mono samples; calls `emit` with each chunk's speech probability as soon as its audio is in.
     public func push(_ samples: UnsafeBufferPointer<Float>, emit: (Float) -> Void) {
+        var chunkEnd = position(512 * (chunk + 1))
         for v in samples {
             ring[fed & ringMask] = v
             fed += 1
-            if fed == position(512 * (chunk + 1)) { emit(score(end: fed)) }
+            if fed == chunkEnd {
+                emit(score(end: fed))
+                chunkEnd = position(512 * (chunk + 1))
+            }
         }
     }
 
