@@ -3,7 +3,7 @@ import TalkBalanceDSP
 /// Where speech may be, from the neural speech detector (`SpeechNetwork`): around every 32 ms chunk it
 /// scores at `threshold` or more, `reachSeconds` before and after. Speech the energy detector finds
 /// outside is dropped: knocks, handling noise and clatter that are loud and periodic enough to pass the
-/// voicing check (the AMI room recordings' false alarms; docs/ACCURACY.md, "the speech gate").
+/// voicing check (the AMI room recordings' false alarms; docs/ACCURACY.md, "the neural speech gate").
 ///
 /// The reach keeps the quiet starts and ends of words the network scores low, and the gaps it leaves
 /// are only those with no confident chunk within `reachSeconds`; so it removes whole noises, not the

@@ -133,7 +133,7 @@ struct Analyze: ParsableCommand {
     @Flag(name: .customLong("keep-backchannels"), help: ArgumentHelp("With --speakers: keep the backchannels the overlap from the voices gives (left out by default: too many are wrong).", visibility: .hidden))
     var keepBackchannels = false
 
-    /// Developer option for measuring the neural speech gate (docs/ACCURACY.md, "the speech gate"); hidden,
+    /// Developer option for measuring the neural speech gate (docs/ACCURACY.md, "the neural speech gate"); hidden,
     /// the defaults are Silero VAD's threshold and a reach that keeps word edges.
     @Option(name: .customLong("speech-gate"), help: ArgumentHelp("With --speakers: off, or KEY=VALUE,... among threshold (speech probability, default 0.5) and reach (s, 0.5).", visibility: .hidden))
     var speechGate: String?

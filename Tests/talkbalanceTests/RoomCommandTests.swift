@@ -74,6 +74,24 @@ struct RoomCommandTests {
         }
     }
 
+    /// The speech gate's developer switch (docs/ACCURACY.md, "the neural speech gate", reruns its sweep with it).
+    @Test("hidden --speech-gate: off or tuned on request, offline and online; bad values refused")
+    func speechGateDeveloperOption() throws {
+        let room = try LiveRoomTests.room()
+        let folder = try TempFolder()
+        for gate in ["off", "threshold=0.3,reach=1"] {
+            for mode in [[], ["--online"]] {
+                let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--speech-gate", gate, "-q"] + mode)
+                #expect(run.status == 0, "\(gate) \(mode): \(run.stderr)")
+            }
+        }
+        for bad in ["bogus=1", "threshold=2", "reach", "reach=-1", "on"] {
+            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--speech-gate", bad, "-q"])
+            #expect(run.status == 64, "\(bad)")
+            #expect(run.stderrLines.count == 1 && run.stderr.contains("--speech-gate"), "\(run.stderr)")
+        }
+    }
+
     @Test("names, and impossible --speakers values")
     func options() throws {
         let folder = try TempFolder()
