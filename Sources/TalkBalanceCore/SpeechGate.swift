@@ -28,7 +28,6 @@ public struct SpeechGate: Sendable, Equatable {
     private var head = 0
     private var current: Range<Int>? = nil
     private var chunk = 0
-    private var finished = false
     private let reachSamples: Int
 
     public init(sampleRate: Int, options: Options = Options()) {
@@ -55,16 +54,11 @@ public struct SpeechGate: Sendable, Equatable {
     public mutating func finish() {
         if let c = current { open.append(c) }
         current = nil
-        finished = true
     }
 
-    /// Whether the gate at `sample` is final: every chunk that could open it has been scored.
-    public func decided(sample: Int) -> Bool {
-        finished || Double(sample + reachSamples) < Double(chunk) * SpeechNetwork.chunkSeconds * Double(sampleRate)
-    }
-
-    /// Whether speech may be at `sample` (once `decided`). For a stream: calls must come in order of
-    /// `sample`; the ranges passed are dropped, so memory stays bounded however long the session.
+    /// Whether speech may be at `sample`, from the chunks scored so far (final once the chunks up to
+    /// `sample` plus the reach are in). For a stream: calls must come in order of `sample`; the ranges
+    /// passed are dropped, so memory stays bounded however long the session.
     public mutating func isOpen(sample: Int) -> Bool {
         while head < open.count && open[head].upperBound <= sample { head += 1 }
         if head >= 256 {

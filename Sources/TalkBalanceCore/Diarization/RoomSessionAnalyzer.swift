@@ -71,7 +71,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Voices enrolled from recordings, and whose they are: they also anchor the periodic re-clustering
     /// (`refresh`).
     private var enrolled: [(person: Int, voice: VoiceStatistics)] = []
-    /// The neural speech detector and its gate on the accounted labels (nil: no gate).
+    /// The neural speech detector and its gate on the detector's decisions (nil: no gate).
     private let network: SpeechNetwork?
     private var gate: SpeechGate?
     /// With enrolment recordings: how far they sit from the session's voices in one direction, as the last
@@ -134,9 +134,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///     appearance unless enrolled with `mark(.enrol, person:)`.
     ///   - revisionDelayFrames: how long (10 ms frames) a label waits to be accounted, revised by the
     ///     re-clusterings meanwhile; 0 accounts the online labels as they are decided.
-    ///   - speechGate: the neural speech detector's gate (`SpeechGate`), applied as labels are accounted
-    ///     (a frame outside it is accounted as silence; a label waits at least the gate's reach for it);
-    ///     nil: no gate.
+    ///   - speechGate: the neural speech detector's gate (`SpeechGate`), applied to the voice activity
+    ///     detector's decisions as they come (0.46 s after their frame: the gate then knows about as far
+    ///     ahead as its reach), so a knock is neither speaking now nor counted; nil: no gate.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
@@ -308,8 +308,12 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     /// Pairs the detector's decisions with their frames' features and runs the assigner.
     private func drainDecisions() {
-        vad.takeDecisions { speech in
+        let hop = geometry.hopLength
+        vad.takeDecisions { detected in
             if pendingCount == 0 { analyzeFeatures(upTo: samplesFed, final: true, frameLimit: featureFrames + 1) }
+            // The speech gate, as far as the network has heard (the decision comes 0.46 s after the frame,
+            // so about as far as the gate's reach ahead of it).
+            let speech = detected && gate?.isOpen(sample: assigner.framesPushed * hop + hop / 2) != false
             pendingFeatures.withUnsafeBufferPointer { p in
                 let f = UnsafeBufferPointer(rebasing: p[(pendingStart * coefficients)..<((pendingStart + 1) * coefficients)])
                 if speech {
@@ -348,12 +352,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Feeds the conversation analysis the waiting labels until at most `keeping` wait (through the
     /// overlap from the voices, which adds its own delay, when it runs).
     private func account(keeping: Int) {
-        let hop = geometry.hopLength
         while pendingLabels.count - pendingHead > keeping {
-            let centre = committedFrames * hop + hop / 2
-            if let gate, !gate.decided(sample: centre) { break }
-            var label = pendingLabels[pendingHead]
-            if label >= 0, gate?.isOpen(sample: centre) == false { label = -1 }
+            let label = pendingLabels[pendingHead]
             pendingHead += 1
             if overlap != nil, let logMel {
                 let d = logMel.melBands, row = (committedFrames % logMelCapacity) * d
@@ -448,14 +448,14 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     public func finish() -> SessionResult {
         if let finished { return finished }
+        network?.finish { gate!.add(probability: $0) }
+        gate?.finish()
         let speech = vad.finish()   // pads the last frame with silence and flushes the smoothing
         drainDecisions()
         assigner.finish()
         pushLabels()
         // A last re-clustering revises what still waits, then everything is accounted.
         if revisionDelayFrames > 0 { refresh() }
-        network?.finish { gate!.add(probability: $0) }
-        gate?.finish()
         account(keeping: 0)
         overlap?.finish()
         takeOverlap()
