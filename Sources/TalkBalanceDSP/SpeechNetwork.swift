@@ -47,6 +47,8 @@ public final class SpeechNetwork {
         fft = FFTWPlan(size: n)
         window = (0..<n).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n))) }
         magnitudeScale = Float(256) / Float(n)
+        // A chunk reads back 576 samples at 16 kHz (its 512 and 64 of context) from the newest; the ring
+        // holds about twice that and a window more.
         var span = 1
         while span < Int(1200 * scale) + n { span *= 2 }
         ring = [Float](repeating: 0, count: span)

@@ -138,15 +138,22 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("speech-gate"), help: ArgumentHelp("With --speakers: off, or KEY=VALUE,... among threshold (speech probability, default 0.5) and reach (s, 0.5).", visibility: .hidden))
     var speechGate: String?
 
+    /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil
+    /// when missing or not a number).
+    private static func tuningItems(_ text: String) -> [(item: Substring, key: String, value: Double?)] {
+        text.split(separator: ",").map { item in
+            let kv = item.split(separator: "=", maxSplits: 1)
+            return (item, String(kv[0]), kv.count == 2 ? Double(kv[1]) : nil)
+        }
+    }
+
     /// The speech gate's options with the developer option above; nil: off.
     private func speechGateOptions() -> SpeechGate.Options? {
         var o = SpeechGate.Options()
         guard let speechGate else { return o }
         if speechGate == "off" { return nil }
-        for item in speechGate.split(separator: ",") {
-            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let v = kv.count == 2 ? Double(kv[1]) : nil
-            switch (kv[0], v) {
+        for (item, key, v) in Self.tuningItems(speechGate) {
+            switch (key, v) {
             case ("threshold", let v?) where v >= 0 && v <= 1: o.threshold = Float(v)
             case ("reach", let v?) where v >= 0 && v <= 10: o.reachSeconds = v
             default: fail("--speech-gate: \(item) is not off or one of threshold (0-1), reach (0-10 s) with a value", code: Exit.usage)
@@ -160,10 +167,8 @@ struct Analyze: ParsableCommand {
         var o = base
         o.reportsBackchannels = keepBackchannels
         guard let overlapTuning else { return o }
-        for item in overlapTuning.split(separator: ",") {
-            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let v = kv.count == 2 ? Double(kv[1]) : nil
-            switch (kv[0], v) {
+        for (item, key, v) in Self.tuningItems(overlapTuning) {
+            switch (key, v) {
             case ("threshold", let v?) where v.isFinite && abs(v) <= 50: o.threshold = v
             case ("min-run", let v?) where v >= 0 && v <= 5: o.minRunFrames = max(1, Int((v * 100).rounded()))
             case ("join", let v?) where v >= 0 && v <= 5: o.joinFrames = Int((v * 100).rounded())
