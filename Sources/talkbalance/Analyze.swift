@@ -138,6 +138,11 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("speech-gate"), help: ArgumentHelp("With --speakers: off, or KEY=VALUE,... among threshold (speech probability, default 0.5) and reach (s, 0.5).", visibility: .hidden))
     var speechGate: String?
 
+    /// Developer option for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
+    /// embeddings"); hidden, on by default.
+    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
+    var voiceEmbedding: String?
+
     /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil
     /// when missing or not a number).
     private static func tuningItems(_ text: String) -> [(item: Substring, key: String, value: Double?)] {
@@ -312,6 +317,9 @@ struct Analyze: ParsableCommand {
         if overlapSpreadDB != nil && (speakers != 2 || spatial != true) {
             fail("--overlap-spread-db needs --speakers 2 and --spatial (a stereo recorder between two people)", code: Exit.usage)
         }
+        if let voiceEmbedding, voiceEmbedding != "on" && voiceEmbedding != "off" {
+            fail("--voice-embedding must be on or off", code: Exit.usage)
+        }
         if let roomClustering, RoomDiarizer.Options.Clustering(rawValue: roomClustering) == nil {
             fail("--room-clustering must be one of \(RoomDiarizer.Options.Clustering.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
@@ -367,6 +375,7 @@ struct Analyze: ParsableCommand {
                 if let enrolmentWeight { options.enrolmentWeight = enrolmentWeight }
                 if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
                 if maxSpeakers != nil { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
+                if voiceEmbedding == "off" { options.voiceEmbedding = false }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },

@@ -92,6 +92,24 @@ struct RoomCommandTests {
         }
     }
 
+    /// The voice embeddings' developer switch (docs/ACCURACY.md, "neural voice embeddings", measures the
+    /// analysis with and without them).
+    @Test("hidden --voice-embedding: on or off on request; bad values refused")
+    func voiceEmbeddingDeveloperOption() throws {
+        let room = try LiveRoomTests.room()
+        let folder = try TempFolder()
+        var reports: [String: Data] = [:]
+        for value in ["on", "off"] {
+            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--voice-embedding", value, "--format", "json", "-q"])
+            #expect(run.status == 0, "\(value): \(run.stderr)")
+            reports[value] = run.stdout
+        }
+        #expect(reports["on"]?.isEmpty == false && reports["off"]?.isEmpty == false)
+        let bad = try folder.run(["analyze", room.wav, "--speakers", "2", "--voice-embedding", "maybe", "-q"])
+        #expect(bad.status == 64)
+        #expect(bad.stderrLines.count == 1 && bad.stderr.contains("--voice-embedding"), "\(bad.stderr)")
+    }
+
     @Test("names, and impossible --speakers values")
     func options() throws {
         let folder = try TempFolder()

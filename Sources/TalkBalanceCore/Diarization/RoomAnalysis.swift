@@ -242,7 +242,20 @@ public enum RoomAnalysis {
         } format: { format = $0 } frame: { features, isSpeech, _ in
             diarizer?.push(features: features, speech: isSpeech)
         }
-        var labelled = diarizer?.finishBlocks(enrolled: enrolled.map(\.voice))
+        var labelled: RoomDiarizer.Labels? = nil
+        var embeddingFailure: Failure? = nil
+        if diarizer != nil {
+            labelled = withoutActuallyEscaping(open) { open in
+                diarizer!.finishBlocks(enrolled: enrolled.map(\.voice), embed: options.voiceEmbedding ? { windows in
+                    guard let frameGeometry else { return nil }
+                    do throws(Failure) { return try embedWindows(windows, open: open, geometry: frameGeometry) } catch {
+                        embeddingFailure = error
+                        return nil
+                    }
+                } : nil)
+            }
+        }
+        if let embeddingFailure { throw embeddingFailure }
         if let matching, labelled != nil { relabel(&labelled!, like: matching, speakers: speakers, hop: hop) }
         let rate = format?.sampleRate ?? 1
         var doubtful: [NamedStretch] = []
@@ -515,6 +528,67 @@ public enum RoomAnalysis {
         }
         finder.finish()
         return joined(finder.runs, labels: labels, maxFrames: options.joinFrames)
+    }
+
+    /// One more pass over the recording for `RoomDiarizer.finishBlocks(embed:)`: each window's frames
+    /// (ranges of frames, in time order) through `VoiceEmbedder`, `batchSize` windows at a time. Memory:
+    /// the mel bands of the windows begun and not yet embedded (40 floats a frame; the windows overlap,
+    /// so a frame is in about three) and one batch. Nil when the network's memory cannot be had.
+    static func embedWindows(_ windows: [[Range<Int>]], open: () throws -> AudioSource,
+                             geometry: FrameGeometry) throws(Failure) -> [[Float]]? {
+        let embedder = VoiceEmbedder(sampleRate: geometry.sampleRate)
+        guard geometry.windowLength >= embedder.windowLength else { return nil }
+        let batchSize = 16
+        var out = [[Float]](repeating: [], count: windows.count)
+        var pending: [(window: Int, range: Int, mel: [Float])] = []
+        var batch: [(window: Int, mel: [Float])] = []
+        var next = 0
+        var failed = false
+        var bands = [Float](repeating: 0, count: VoiceEmbedder.bands)
+        func flush() {
+            guard !batch.isEmpty else { return }
+            if let e = VoiceEmbedder.embed(batch.map(\.mel)) {
+                for (k, item) in batch.enumerated() { out[item.window] = e[k] }
+            } else {
+                failed = true
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        let frameCount = windows.map { $0.last?.upperBound ?? 0 }.max() ?? 0
+        let source: AudioSource
+        do { source = try open() } catch { throw .source(error) }
+        do {
+            try forEachFrame(source, geometry: geometry, frameCount: frameCount) { k, window in
+                while next < windows.count, (windows[next].first?.lowerBound ?? 0) <= k {
+                    pending.append((next, 0, []))
+                    next += 1
+                }
+                var measured = false
+                var i = 0
+                while i < pending.count {
+                    let ranges = windows[pending[i].window]
+                    while pending[i].range < ranges.count && ranges[pending[i].range].upperBound <= k { pending[i].range += 1 }
+                    if pending[i].range < ranges.count && ranges[pending[i].range].contains(k) {
+                        if !measured {
+                            bands.withUnsafeMutableBufferPointer { embedder.melPowers(centredIn: window, into: $0) }
+                            measured = true
+                        }
+                        pending[i].mel.append(contentsOf: bands)
+                    }
+                    let done = pending[i].range >= ranges.count || (pending[i].range == ranges.count - 1 && k + 1 >= ranges[pending[i].range].upperBound)
+                    if done {
+                        batch.append((pending[i].window, pending[i].mel))
+                        pending.remove(at: i)
+                        if batch.count >= batchSize { flush() }
+                    } else {
+                        i += 1
+                    }
+                }
+            }
+        } catch { throw .source(error) }
+        for p in pending { batch.append((p.window, p.mel)) }
+        flush()
+        return failed ? nil : out
     }
 
     /// Runs of a person heard underneath another that stop (or start) within `maxFrames` of that
