@@ -21,7 +21,9 @@ unsigned long tb_speech_model_expected_count(void) { return TOTAL; }
 #define VECTOR_CLONES
 #endif
 
-static inline __attribute__((always_inline)) float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+// The argument clamped: built with -ffast-math, the vectorised expf of a large argument gives NaN, not
+// infinity, so the sigmoid of a very negative value came out NaN, not 0 (seen with the voice encoder).
+static inline __attribute__((always_inline)) float sigmoid(float x) { return 1.0f / (1.0f + expf(-fminf(fmaxf(x, -30.0f), 30.0f))); }
 
 // A 3-tap convolution with padding 1 and ReLU, weights out x tap x in. `in` is time-major with a zero row
 // before and after, `out` likewise; output t reads rows stride * t .. stride * t + 2 (contiguous: the

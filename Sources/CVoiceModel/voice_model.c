@@ -25,7 +25,8 @@ unsigned long tb_voice_model_expected_count(void) { return TOTAL; }
 #define VECTOR_CLONES
 #endif
 
-// Arguments clamped: built with -ffast-math (no infinities), an overflowing expf would give NaN, not 0 or 1.
+// Arguments clamped: built with -ffast-math, the vectorised expf of a large argument gives NaN, not infinity,
+// so a sigmoid of a very negative value came out NaN and the whole embedding zero (VoiceEmbedderTests).
 static inline __attribute__((always_inline)) float clamped(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
 static inline __attribute__((always_inline)) float sigmoid(float x) { return 1.0f / (1.0f + expf(-clamped(x))); }
 static inline __attribute__((always_inline)) float squash(float x) { return tanhf(clamped(x)); }
