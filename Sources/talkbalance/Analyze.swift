@@ -254,7 +254,7 @@ struct Analyze: ParsableCommand {
                                                revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
                                                    ?? RoomSessionAnalyzer.defaultRevisionDelayFrames,
                                                voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions),
-                                               speechGate: speechGateOptions())
+                                               speechGate: speechGateOptions(), voiceEmbedding: voiceEmbedding != "off")
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }

@@ -16,9 +16,10 @@ struct RoomSessionRevisionTests {
     }
 
     private func run(_ audio: MonoAudio, delay: Int, voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
-                     speechGate: SpeechGate.Options? = SpeechGate.Options()) throws -> Run {
-        let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
-                                               revisionDelayFrames: delay, voiceOverlap: voiceOverlap, speechGate: speechGate)
+                     speechGate: SpeechGate.Options? = SpeechGate.Options(), speakers: Int = 2, voiceEmbedding: Bool = true) throws -> Run {
+        let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: speakers,
+                                               revisionDelayFrames: delay, voiceOverlap: voiceOverlap, speechGate: speechGate,
+                                               voiceEmbedding: voiceEmbedding)
         var trace: [(Int, Int, [Bool])] = []
         var start = 0
         while start < audio.samples.count {
@@ -57,6 +58,25 @@ struct RoomSessionRevisionTests {
         // Same speech (the detector is the same); the revision changes only who.
         #expect(abs(a.missed - b.missed) < 0.05 && abs(a.falseAlarm - b.falseAlarm) < 0.05, "\(a) vs \(b)")
         #expect(a.confusion < b.confusion, "confusion revised \(a.confusion) s, online \(b.confusion) s")
+    }
+
+    /// The re-clustering with the neural voice embeddings (on by default) against the cepstra alone,
+    /// pooled over two generated conversations (2 and 3 people, 120 s). Measured: confusion 0.72 and 2.56 s
+    /// with them, 0.72 and 11.81 s without (strict DER 3.9% / 8.5% and 3.9% / 18.6%).
+    @Test("live: the re-clustering with voice embeddings confuses people less than without")
+    func voiceEmbeddings() throws {
+        var with = 0.0, without = 0.0, speech = 0.0
+        for (speakers, seed) in [(2, 1402), (3, 1403)] {
+            let c = try generatedConversation(speakers: speakers, seed: seed, duration: 120)
+            let audio = try MonoAudio.load(path: c.audio)
+            let reference = try c.reference
+            let on = try run(audio, delay: RoomSessionAnalyzer.defaultRevisionDelayFrames, speakers: speakers)
+            let off = try run(audio, delay: RoomSessionAnalyzer.defaultRevisionDelayFrames, speakers: speakers, voiceEmbedding: false)
+            let a = Scoring.diarization(reference: reference, hypothesis: labeledSegments(on.result))
+            let b = Scoring.diarization(reference: reference, hypothesis: labeledSegments(off.result))
+            with += a.confusion; without += b.confusion; speech += a.referenceSpeech
+        }
+        #expect(with < without * 0.6, "confusion \(with) s with the embeddings, \(without) s without, of \(speech) s")
     }
 
     @Test("the speech gate adds no wait: with no revision delay labels are accounted as decided")

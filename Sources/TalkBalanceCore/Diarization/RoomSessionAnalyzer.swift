@@ -98,6 +98,26 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// enrolment keys 25.9% -> 20.6%; seeds 811-824 25.6% -> 23.7% (keys 25.0% -> 22.1%).
     static let refreshSpeechFrames = 30000
     static let refreshEveryFrames = 1000
+
+    // Neural voice embeddings for the re-clustering (`VoiceEmbedder`; nil: the cepstra alone). Every
+    // `gridHopFrames` speech frames the last `gridWindowFrames` speech frames are embedded (1.5 s of
+    // speech, one after the other), `gridBatch` windows at a time; the re-clustering's windows (1.5 s
+    // every 0.5 s) take the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of
+    // speech, as offline, were measured no better on the tuning sets (docs/ACCURACY.md) at two or three
+    // times the work: the live meter took 4.9% of a core with them. Memory: the mel bands of the last
+    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 256 floats).
+    private var embedder: VoiceEmbedder? = nil
+    private var pendingMel: [Float] = []
+    private var gridMel: [Float] = []
+    private var gridFrame: [Int] = []
+    private var gridFilled = 0
+    private var gridSinceLast = 0
+    private var gridQueue: [(centre: Int, mel: [Float])] = []
+    private var gridCentre: [Int] = []
+    private var gridEmbedding: [[Float]] = []
+    static let gridWindowFrames = 150
+    static let gridHopFrames = 150
+    static let gridBatch = 2
     /// Default accounting delay (21 s): two refresh periods plus room for the assigner's block, so every
     /// label is revised at least twice when refreshes run. Measured, pooled strict DER of what is
     /// accounted, delay 0 / 11 / 21 / 31 s: reverberant rooms' tuning seeds (`tools/evaluate --room
@@ -141,7 +161,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
-                speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(SetupError) {
+                speechGate: SpeechGate.Options? = SpeechGate.Options(),
+                voiceEmbedding: Bool = true) throws(SetupError) {
         precondition(revisionDelayFrames >= 0)
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -171,6 +192,15 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // The detector decides about a second behind the features at most (smoothing); room to spare.
         pendingCapacity = 1024
         pendingFeatures = [Float](repeating: 0, count: pendingCapacity * 13)
+        if voiceEmbedding {
+            let e = VoiceEmbedder(sampleRate: format.sampleRate)
+            if e.windowLength <= geometry.windowLength {
+                embedder = e
+                pendingMel = [Float](repeating: 0, count: pendingCapacity * VoiceEmbedder.bands)
+                gridMel = [Float](repeating: 0, count: Self.gridWindowFrames * VoiceEmbedder.bands)
+                gridFrame = [Int](repeating: 0, count: Self.gridWindowFrames)
+            }
+        }
         window = [Float](repeating: 0, count: geometry.windowLength)
         active = [Bool](repeating: false, count: speakers)
         lastSpoke = [Int](repeating: Int.min / 2, count: speakers)
@@ -295,6 +325,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pendingFeatures.withUnsafeMutableBufferPointer { p in
                     cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: p[(slot * coefficients)..<((slot + 1) * coefficients)]))
                 }
+                if let embedder {
+                    let b = VoiceEmbedder.bands
+                    pendingMel.withUnsafeMutableBufferPointer { embedder.melPowers(centredIn: w, into: UnsafeMutableBufferPointer(rebasing: $0[(slot * b)..<((slot + 1) * b)])) }
+                }
                 if let logMel {
                     melScratch.withUnsafeMutableBufferPointer { logMel.analyze(samples: w, into: $0) }
                     let d = logMel.melBands, row = (featureFrames % logMelCapacity) * d
@@ -320,6 +354,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                     recentFeatures.append(contentsOf: f)
                     recentFrame.append(assigner.framesPushed)
                     recentLabel.append(-1)
+                    if embedder != nil { addToGrid(slot: pendingStart, frame: assigner.framesPushed) }
                 }
                 assigner.push(features: f, speech: speech)
             }
@@ -331,6 +366,55 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             pendingCount -= 1
         }
         pushLabels()
+    }
+
+    /// A speech frame's mel bands join the last window; every `gridHopFrames` the window is queued for
+    /// embedding, and every `gridBatch` queued windows are embedded.
+    private func addToGrid(slot: Int, frame: Int) {
+        let b = VoiceEmbedder.bands, n = Self.gridWindowFrames
+        let row = gridFilled % n
+        for i in 0..<b { gridMel[row * b + i] = pendingMel[slot * b + i] }
+        gridFrame[row] = frame
+        gridFilled += 1
+        gridSinceLast += 1
+        guard gridSinceLast >= Self.gridHopFrames else { return }
+        gridSinceLast = 0
+        let count = min(gridFilled, n)
+        var mel = [Float](repeating: 0, count: count * b)
+        for k in 0..<count {
+            let r = (gridFilled - count + k) % n
+            for i in 0..<b { mel[k * b + i] = gridMel[r * b + i] }
+        }
+        gridQueue.append((gridFrame[(gridFilled - count + count / 2) % n], mel))
+        if gridQueue.count >= Self.gridBatch { embedQueued() }
+    }
+
+    private func embedQueued() {
+        guard !gridQueue.isEmpty else { return }
+        if let e = VoiceEmbedder.embed(gridQueue.map(\.mel)) {
+            gridCentre += gridQueue.map(\.centre)
+            gridEmbedding += e
+        }
+        gridQueue.removeAll(keepingCapacity: true)
+    }
+
+    /// For the re-clustering: each window (ranges of the frames pushed to its diarizer, which are the
+    /// recent speech frames `pushedIndex` names, with a non-speech frame at each pause) gets the
+    /// embedding whose centre is nearest its centre. Nil when there are none yet.
+    private func gridEmbeddings(_ windows: [[Range<Int>]], pushedIndex: [Int]) -> [[Float]]? {
+        embedQueued()
+        guard !gridCentre.isEmpty else { return nil }
+        return windows.map { ranges in
+            guard let first = ranges.first?.lowerBound, let last = ranges.last?.upperBound else { return gridEmbedding[0] }
+            var j = min(pushedIndex.count - 1, (first + last - 1) / 2)
+            while j > 0 && pushedIndex[j] < 0 { j -= 1 }
+            let centre = pushedIndex[j] >= 0 ? recentFrame[pushedIndex[j]] : 0
+            // The first grid centre at or after it, or the one before, whichever is nearer.
+            var lo = 0, hi = gridCentre.count
+            while lo < hi { let mid = (lo + hi) / 2; if gridCentre[mid] < centre { lo = mid + 1 } else { hi = mid } }
+            let k = lo == gridCentre.count || (lo > 0 && centre - gridCentre[lo - 1] <= gridCentre[lo] - centre) ? lo - 1 : lo
+            return gridEmbedding[k]
+        }
     }
 
     private func pushLabels() {
@@ -397,6 +481,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             recentLabel.removeFirst(excess)
             recentLabelled = max(0, recentLabelled - excess)
         }
+        if let oldest = recentFrame.first, let drop = gridCentre.firstIndex(where: { $0 >= oldest }), drop > 0 {
+            gridCentre.removeFirst(drop)
+            gridEmbedding.removeFirst(drop)
+        }
         let n = recentLabelled
         let known = assigner.knownPeople.filter { $0 }.count
         // With one person known (and no recording enrolled) the re-clustering may find the people the
@@ -421,7 +509,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pushedIndex.append(k)
             }
         }
-        let found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice))
+        let found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice),
+                                          embed: embedder == nil ? nil : { [self] windows in self.gridEmbeddings(windows, pushedIndex: pushedIndex) })
         if !enrolled.isEmpty { microphoneShift = diarizer.microphoneShift }
         if discovering && found.peopleFound < 2 { return }
         let offline = found.perFrame
