@@ -1,8 +1,8 @@
 import Foundation
 
 /// Who speaks when on ONE microphone for the room, for a known number of people, from the voices
-/// themselves (classical: cepstral statistics, agglomerative clustering, Gaussian re-segmentation; no
-/// neural network, nothing downloaded).
+/// themselves (cepstral statistics, agglomerative clustering, Gaussian re-segmentation; the first
+/// clustering from neural voice embeddings when the caller gives them, `finishBlocks(embed:)`).
 ///
 /// Feed it one 10 ms frame at a time: the frame's feature vector (the `MelCepstrum` coefficients
 /// c0...c12, c0 is ignored by default) and whether the voice activity detector called it speech. At
@@ -21,6 +21,9 @@ import Foundation
 ///    nearest cluster centroid). By default (`Options.Clustering.overclustered`) this is done by cosine
 ///    and by Euclidean distance, into `speakers` and into one more cluster with each pair merged; every
 ///    candidate is re-segmented (step 3) and the likeliest, with changes of person costing extra, kept.
+///    When the caller can embed windows with the neural voice encoder (`finishBlocks(embed:)`, see
+///    `Options.voiceEmbedding`), the windows' embeddings are clustered instead (cosine, average linkage,
+///    exactly `speakers`; at most `maxEmbeddedWindows`) and that one clustering is re-segmented.
 /// 3. Re-segmentation: a diagonal Gaussian per cluster is fitted on the blocks it holds; every block is
 ///    scored under each Gaussian (exact from the block sums) and a Viterbi pass with a speaker-switch
 ///    penalty relabels the blocks; repeated `iterations` times.
@@ -72,8 +75,8 @@ public struct RoomDiarizer: Sendable {
         public var iterations: Int = 3
         public var maxClusteredWindows: Int = 1200
         /// Cluster the voices by neural embeddings (`VoiceEmbedder`) when the caller can make them
-        /// (`finishBlocks(embed:)`; no enrolled voices): on the AMI excerpts strict DER 54.4% -> 46.8%
-        /// (docs/ACCURACY.md, "neural voice embeddings").
+        /// (`finishBlocks(embed:)`; no enrolled voices, no `fewerPeopleWeight`): on the AMI excerpts strict
+        /// DER 54.4% -> 48.1% (docs/ACCURACY.md, "neural voice embeddings").
         public var voiceEmbedding: Bool = true
         /// Most windows embedded (evenly spaced when there are more): bounds the network's work.
         public var maxEmbeddedWindows: Int = 600
@@ -733,14 +736,14 @@ public struct RoomDiarizer: Sendable {
             return norm > 1e-12 ? v.map { $0 / norm } : v
         }
         let windowLabels = Self.averageLinkage(units, clusters: speakers)
+        // Each block (also those between embedded windows, when thinned) takes the window whose centre
+        // is nearest; the centres are in time order.
+        func distance(_ b: Int, _ w: Int) -> Int { abs(2 * b - (chosen[w].lowerBound + chosen[w].upperBound - 1)) }
         var labels = [Int](repeating: 0, count: stats.count)
-        var bestDistance = [Int](repeating: Int.max, count: stats.count)
-        // Blocks between embedded windows (when thinned) take the nearest window centre too.
         var w = 0
         for b in 0..<stats.count {
-            while w + 1 < chosen.count && abs(2 * b - (chosen[w + 1].lowerBound + chosen[w + 1].upperBound - 1)) <= abs(2 * b - (chosen[w].lowerBound + chosen[w].upperBound - 1)) { w += 1 }
-            let distance = abs(2 * b - (chosen[w].lowerBound + chosen[w].upperBound - 1))
-            if distance < bestDistance[b] { bestDistance[b] = distance; labels[b] = windowLabels[w] }
+            while w + 1 < chosen.count && distance(b, w + 1) <= distance(b, w) { w += 1 }
+            labels[b] = windowLabels[w]
         }
         return labels
     }
