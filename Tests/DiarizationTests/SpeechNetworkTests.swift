@@ -52,21 +52,17 @@ struct SpeechNetworkTests {
 
     @Test("48 kHz without resampling: the same decisions as at 16 kHz on nearly every chunk")
     func otherRate() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-speech-network-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let high = folder.appendingPathComponent("demo-48k.wav").path
-        let sox = try Subprocess.run("/usr/bin/sox", [packageRoot.appendingPathComponent("fixtures/demo/demo.flac").path, "-r", "48000", high], timeout: 60)
-        try #require(sox.succeeded, "\(sox.stderr)")
-        let expected = try Self.reference("demo")
-        let (rate, found) = try Self.probabilities(path: high)
-        #expect(rate == 48000)
-        #expect(abs(found.count - expected.count) <= 1)
-        let pairs = zip(found, expected)
-        let agree = pairs.filter { ($0 >= 0.5) == ($1 >= 0.5) }.count
-        let meanDifference = pairs.map { abs($0 - $1) }.reduce(0, +) / Float(min(found.count, expected.count))
-        #expect(Double(agree) / Double(expected.count) >= 0.95, "decisions agree on \(agree) of \(expected.count) chunks")
-        #expect(meanDifference < 0.05, "mean difference \(meanDifference)")
+        try withDemoAt48kHz("speech-network") { high in
+            let expected = try Self.reference("demo")
+            let (rate, found) = try Self.probabilities(path: high)
+            #expect(rate == 48000)
+            #expect(abs(found.count - expected.count) <= 1)
+            let pairs = zip(found, expected)
+            let agree = pairs.filter { ($0 >= 0.5) == ($1 >= 0.5) }.count
+            let meanDifference = pairs.map { abs($0 - $1) }.reduce(0, +) / Float(min(found.count, expected.count))
+            #expect(Double(agree) / Double(expected.count) >= 0.95, "decisions agree on \(agree) of \(expected.count) chunks")
+            #expect(meanDifference < 0.05, "mean difference \(meanDifference)")
+        }
     }
 }
 

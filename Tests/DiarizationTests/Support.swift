@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 import TalkBalanceCore
 import TalkBalanceDSP
@@ -379,4 +380,16 @@ func stereoPair(seed: Int) throws -> (dry: RoomCase, room: RoomCase, events: Str
         try FileManager.default.moveItem(atPath: room.audio + ".part.wav", toPath: room.audio)
     }
     return (dry, room, path(".events.json"))
+}
+
+/// fixtures/demo/demo.flac resampled to 48 kHz by sox into a private temporary folder (removed after),
+/// handed to `body` as a path: for checking that a network reads other rates without resampling.
+func withDemoAt48kHz(_ tag: String, _ body: (String) throws -> Void) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-\(tag)-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let high = folder.appendingPathComponent("demo-48k.wav").path
+    let sox = try Subprocess.run("/usr/bin/sox", [packageRoot.appendingPathComponent("fixtures/demo/demo.flac").path, "-r", "48000", high], timeout: 60)
+    try #require(sox.succeeded, "\(sox.stderr)")
+    try body(high)
 }

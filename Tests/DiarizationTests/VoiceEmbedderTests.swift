@@ -62,17 +62,13 @@ struct VoiceEmbedderTests {
 
     @Test("48 kHz without resampling: nearly the same embeddings as at 16 kHz")
     func otherRate() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("talkbalance-voice-embedder-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let demo = packageRoot.appendingPathComponent("fixtures/demo/demo.flac").path
-        let high = folder.appendingPathComponent("demo-48k.wav").path
-        let sox = try Subprocess.run("/usr/bin/sox", [demo, "-r", "48000", high], timeout: 60)
-        try #require(sox.succeeded, "\(sox.stderr)")
-        let low = try Self.embeddings(path: demo), found = try Self.embeddings(path: high)
-        #expect(low.count == found.count)
-        let worst = zip(low, found).map { Self.cosine($0, $1) }.min() ?? 0
-        #expect(worst > 0.98, "least cosine similarity \(worst)")
+        try withDemoAt48kHz("voice-embedder") { high in
+            let low = try Self.embeddings(path: demo), found = try Self.embeddings(path: high)
+            #expect(low.count == found.count)
+            let worst = zip(low, found).map { Self.cosine($0, $1) }.min() ?? 0
+            #expect(worst > 0.98, "least cosine similarity \(worst)")
+        }
     }
 
     @Test("The same voice is nearer than another voice (real recordings, two people each)")
