@@ -481,7 +481,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             recentLabel.removeFirst(excess)
             recentLabelled = max(0, recentLabelled - excess)
         }
-        if let oldest = recentFrame.first, let drop = gridCentre.firstIndex(where: { $0 >= oldest }), drop > 0 {
+        // The embeddings of speech no longer kept go too (all of them when none is that recent).
+        if let oldest = recentFrame.first {
+            let drop = gridCentre.firstIndex(where: { $0 >= oldest }) ?? gridCentre.count
             gridCentre.removeFirst(drop)
             gridEmbedding.removeFirst(drop)
         }
