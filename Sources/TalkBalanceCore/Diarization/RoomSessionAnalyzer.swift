@@ -103,8 +103,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     // `gridHopFrames` speech frames the last `gridWindowFrames` speech frames are embedded (1.5 s of
     // speech, one after the other), `gridBatch` windows at a time; the re-clustering's windows (1.5 s
     // every 0.5 s) take the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of
-    // speech, as offline, were measured no better on the tuning sets (docs/ACCURACY.md) at two or three
-    // times the work: the live meter took 4.9% of a core with them. Memory: the mel bands of the last
+    // speech, as offline, were no better on the tuning sets (docs/ACCURACY.md) at two or three times the
+    // work, which put the live meter near its CPU target. Memory: the mel bands of the last
     // window's frames and the embeddings of the speech kept for the re-clustering (200 of 256 floats).
     private var embedder: VoiceEmbedder? = nil
     private var pendingMel: [Float] = []
