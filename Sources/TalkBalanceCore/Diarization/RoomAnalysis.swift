@@ -575,8 +575,7 @@ public enum RoomAnalysis {
                         }
                         pending[i].mel.append(contentsOf: bands)
                     }
-                    let done = pending[i].range >= ranges.count || (pending[i].range == ranges.count - 1 && k + 1 >= ranges[pending[i].range].upperBound)
-                    if done {
+                    if k + 1 >= (ranges.last?.upperBound ?? 0) {   // its last frame
                         batch.append((pending[i].window, pending[i].mel))
                         pending.remove(at: i)
                         if batch.count >= batchSize { flush() }
