@@ -21,8 +21,9 @@ let package = Package(
         .target(name: "CSpeechModel", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
         // The speaker-embedding network (weights by tools/voice-model) in plain C, built fast in debug too.
         .target(name: "CVoiceModel", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
+        .target(name: "CSegmentationModel", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
         // FFTW-backed spectral front end (the only FFTW user) and the speech network on it.
-        .target(name: "TalkBalanceDSP", dependencies: ["CFFTW", "CSpeechModel", "CVoiceModel"]),
+        .target(name: "TalkBalanceDSP", dependencies: ["CFFTW", "CSpeechModel", "CVoiceModel", "CSegmentationModel"]),
         // No C, no I/O: activity, attribution, conversation analysis, pipeline, session result.
         .target(name: "TalkBalanceCore", dependencies: ["TalkBalanceDSP"]),
         // Sound files (libsndfile) and ALSA capture: the only users of those C libraries.
