@@ -142,6 +142,8 @@ struct Analyze: ParsableCommand {
     /// embeddings"); hidden, on by default.
     @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
+    @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models instead of the segmentation network).", visibility: .hidden))
+    var speakerSegmentation: String?
 
     /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil
     /// when missing or not a number).
@@ -320,6 +322,9 @@ struct Analyze: ParsableCommand {
         if let voiceEmbedding, voiceEmbedding != "on" && voiceEmbedding != "off" {
             fail("--voice-embedding must be on or off", code: Exit.usage)
         }
+        if let speakerSegmentation, speakerSegmentation != "on" && speakerSegmentation != "off" {
+            fail("--speaker-segmentation must be on or off", code: Exit.usage)
+        }
         if let roomClustering, RoomDiarizer.Options.Clustering(rawValue: roomClustering) == nil {
             fail("--room-clustering must be one of \(RoomDiarizer.Options.Clustering.allCases.map(\.rawValue).joined(separator: ", "))", code: Exit.usage)
         }
@@ -381,6 +386,7 @@ struct Analyze: ParsableCommand {
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },
                                                              stretches: stretches, spatial: spatial, options: options, overlap: overlapOptions,
                                                              voiceOverlap: voiceOverlapOptions(VoiceOverlapFinder.Options()),
+                                                             speakerSegmentation: speakerSegmentation != "off",
                                                              speechGate: speechGateOptions())
                 result = room.result
                 if let maxSpeakers, !quiet {

@@ -220,6 +220,7 @@ public enum RoomAnalysis {
                                         options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                         overlap: StereoOverlapFinder.Options? = nil,
                                         voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options(),
+                                        speakerSegmentation: Bool = true,
                                         speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(Failure)
         -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch], microphoneShift: RoomDiarizer.MicrophoneShift?) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
@@ -278,14 +279,23 @@ public enum RoomAnalysis {
         var pushed = 0
         var nextOverlap = 0
         let underneath = overlaps == nil ? labelled?.underlying(maxFrames: Int((Self.maxExcursionSeconds * Double(rate) / Double(hop)).rounded())) : nil
-        // 2b. Overlapped speech from the voices (`VoiceOverlapFinder`), where the stereo cues do not say it.
+        // 2b. Overlapped speech where the stereo cues do not say it: from the speaker segmentation network
+        // (`SpeakerSegmenter`) and from the voices' own models (`VoiceOverlapFinder`), the network's where both
+        // say someone.
         var voiceRuns: [(frames: Range<Int>, person: Int)] = []
         var voicesScored = false
-        if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap,
-           let runs = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
-                                        speakers: speakers, options: voiceOverlap) {
-            voiceRuns = runs
-            voicesScored = true
+        if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap {
+            let fromVoices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
+                                               speakers: speakers, options: voiceOverlap)
+            var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
+            if speakerSegmentation {
+                let classes = try segmentationClasses(open: open, sampleRate: frameGeometry.sampleRate)
+                fromNetwork = segmentedOverlaps(classes: classes, labels: labelled, geometry: frameGeometry, speakers: speakers)
+            }
+            if fromVoices != nil || fromNetwork != nil {
+                voiceRuns = merged(fromNetwork ?? [], over: fromVoices ?? [])
+                voicesScored = true
+            }
         }
         var nextVoiceRun = 0
         var block = 0
@@ -528,6 +538,159 @@ public enum RoomAnalysis {
         }
         finder.finish()
         return joined(finder.runs, labels: labels, maxFrames: options.joinFrames)
+    }
+
+    /// One more pass over the recording: the speaker segmentation network's class of every one of its frames
+    /// (`SpeakerSegmenter`), on the mono mix.
+    static func segmentationClasses(open: () throws -> AudioSource, sampleRate: Int) throws(Failure) -> [UInt8] {
+        var segmenter = SpeakerSegmenter(sampleRate: sampleRate)
+        let source: AudioSource
+        do { source = try open() } catch { throw .source(error) }
+        var mono: [Float] = []
+        var failure: SpeakerSegmenter.Failure? = nil
+        do {
+            try forEachMonoBlock(source, into: &mono) { block in
+                guard failure == nil else { return }
+                do throws(SpeakerSegmenter.Failure) { try segmenter.push(block) } catch { failure = error }
+            }
+        } catch { throw .source(error) }
+        if failure == nil { do throws(SpeakerSegmenter.Failure) { try segmenter.finish() } catch { failure = error } }
+        if let failure { throw .source(failure) }
+        return segmenter.frameClasses
+    }
+
+    /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
+    /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the
+    /// analysis' people they share most frames with (of the frames the network gives to one speaker
+    /// alone; each person to one local speaker at most). Returns runs of frames and the person added.
+    static func segmentedOverlaps(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
+                                  speakers: Int) -> [(frames: Range<Int>, person: Int)] {
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        let chunks = (classes.count + perChunk - 1) / perChunk
+        let scale = Double(SpeakerSegmenter.sampleRate) / Double(geometry.sampleRate)
+        // The network's frame (index into `classes`) nearest the centre of analysis frame k.
+        func networkFrame(_ k: Int) -> Int {
+            let centre = (Double(k * geometry.hopLength) + Double(geometry.hopLength) / 2) * scale
+            let chunk = Int(centre) / SpeakerSegmenter.chunkSamples
+            let within = centre - Double(chunk * SpeakerSegmenter.chunkSamples) - Double(SpeakerSegmenter.frameSpanSamples) / 2
+            let i = min(max(Int((within / Double(SpeakerSegmenter.frameStepSamples)).rounded()), 0), perChunk - 1)
+            return chunk * perChunk + i
+        }
+        // Frames shared by each chunk's local speaker and each person.
+        var shared = [Int](repeating: 0, count: chunks * 3 * speakers)
+        var cursor = RoomDiarizer.Labels.FrameCursor(labels)
+        for k in 0..<labels.frameCount {
+            let label = Int(cursor.label(at: k).label)
+            let g = networkFrame(k)
+            guard label >= 0, g < classes.count, (1...3).contains(classes[g]) else { continue }
+            shared[(g / perChunk * 3 + Int(classes[g]) - 1) * speakers + label] += 1
+        }
+        var personOf = [Int](repeating: -1, count: chunks * 3)
+        for c in 0..<chunks {
+            var best = 0
+            var choice = [-1, -1, -1]
+            // Every assignment of the three local speakers to distinct people (or to nobody).
+            for a in -1..<speakers { for b in -1..<speakers { for d in -1..<speakers {
+                let pick = [a, b, d]
+                let taken = pick.filter { $0 >= 0 }
+                guard Set(taken).count == taken.count else { continue }
+                var total = 0
+                for (slot, person) in pick.enumerated() where person >= 0 { total += shared[(c * 3 + slot) * speakers + person] }
+                if total > best { best = total; choice = pick }
+            } } }
+            for slot in 0..<3 { personOf[c * 3 + slot] = choice[slot] }
+        }
+        // A local speaker never alone in its chunk (an interrupter heard only over the floor holder) is the
+        // person, of those not given to another local speaker there, who speaks most in the chunk and the
+        // ones either side.
+        var spoken = [Int](repeating: 0, count: chunks * speakers)
+        for c in 0..<chunks { for slot in 0..<3 { for person in 0..<speakers { spoken[c * speakers + person] += shared[(c * 3 + slot) * speakers + person] } } }
+        var used = [Bool](repeating: false, count: speakers)
+        for c in 0..<chunks {
+            for person in 0..<speakers { used[person] = (0..<3).contains { personOf[c * 3 + $0] == person } }
+            for slot in 0..<3 where personOf[c * 3 + slot] < 0 {
+                var best = -1, bestFrames = -1
+                for person in 0..<speakers where !used[person] {
+                    var frames = 0
+                    for n in max(0, c - 1)...min(chunks - 1, c + 1) { frames += spoken[n * speakers + person] }
+                    if frames > bestFrames { best = person; bestFrames = frames }
+                }
+                if best >= 0 { personOf[c * 3 + slot] = best; used[best] = true }
+            }
+        }
+        var runs: [(frames: Range<Int>, person: Int)] = []
+        cursor = RoomDiarizer.Labels.FrameCursor(labels)
+        for k in 0..<labels.frameCount {
+            let label = Int(cursor.label(at: k).label)
+            let g = networkFrame(k)
+            guard label >= 0, g < classes.count else { continue }
+            let local = SpeakerSegmenter.speakers(ofClass: classes[g])
+            guard local.count == 2 else { continue }
+            let chunk = g / perChunk
+            let a = personOf[chunk * 3 + local[0]], b = personOf[chunk * 3 + local[1]]
+            let other = a == label ? b : (b == label ? a : -1)
+            guard other >= 0 else { continue }
+            if let last = runs.last, last.person == other, last.frames.upperBound == k {
+                runs[runs.count - 1].frames = last.frames.lowerBound..<(k + 1)
+            } else {
+                runs.append((k..<(k + 1), other))
+            }
+        }
+        // Handovers: a run that continues the added person's own block (their speech going on into the next
+        // person's, or begun before it) loses `handoverSeconds` on its other side; one with that person's
+        // blocks on both sides goes.
+        let handoverFrames = Int((Self.handoverSeconds * Double(geometry.sampleRate) / Double(geometry.hopLength)).rounded())
+        var trimmed: [(frames: Range<Int>, person: Int)] = []
+        for run in runs {
+            var lower = run.frames.lowerBound, upper = run.frames.upperBound
+            let before = lower > 0 && Int(labels.label(at: lower - 1)) == run.person
+            let after = upper < labels.frameCount && Int(labels.label(at: upper)) == run.person
+            if before && after { continue }
+            if before { upper -= handoverFrames }
+            if after { lower += handoverFrames }
+            if lower < upper { trimmed.append((lower..<upper, run.person)) }
+        }
+        return trimmed
+    }
+
+    /// How much shorter the network's overlap is made at a change of person: its frames smear each voice's
+    /// start and end (a 62 ms receptive field, and the room's reverberation), and what it adds there read
+    /// as interruptions where the next person began as the other stopped (DOMAIN: a terminal overlap of up
+    /// to 0.25 s is none). On the tuning rooms 0.2 s left 2 of the 9 interruptions it invented
+    /// (docs/ACCURACY.md, "overlapped speech from the segmentation network").
+    static let handoverSeconds = 0.2
+
+    /// `first`'s runs, and `second`'s where `first` has none, in time order (adjacent runs of one person joined).
+    static func merged(_ first: [(frames: Range<Int>, person: Int)], over second: [(frames: Range<Int>, person: Int)])
+        -> [(frames: Range<Int>, person: Int)] {
+        var out: [(frames: Range<Int>, person: Int)] = []
+        var i = 0
+        for run in second {
+            var start = run.frames.lowerBound
+            while i < first.count && first[i].frames.upperBound <= start { i += 1 }
+            var j = i
+            while start < run.frames.upperBound {
+                if j < first.count && first[j].frames.lowerBound < run.frames.upperBound {
+                    if first[j].frames.lowerBound > start { out.append((start..<first[j].frames.lowerBound, run.person)) }
+                    start = max(start, first[j].frames.upperBound)
+                    j += 1
+                } else {
+                    out.append((start..<run.frames.upperBound, run.person))
+                    break
+                }
+            }
+        }
+        out += first
+        out.sort { $0.frames.lowerBound < $1.frames.lowerBound }
+        var joined: [(frames: Range<Int>, person: Int)] = []
+        for run in out {
+            if let last = joined.last, last.person == run.person, last.frames.upperBound == run.frames.lowerBound {
+                joined[joined.count - 1].frames = last.frames.lowerBound..<run.frames.upperBound
+            } else {
+                joined.append(run)
+            }
+        }
+        return joined
     }
 
     /// One more pass over the recording for `RoomDiarizer.finishBlocks(embed:)`: each window's frames

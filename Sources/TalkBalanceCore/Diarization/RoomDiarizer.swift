@@ -414,6 +414,19 @@ public struct RoomDiarizer: Sendable {
             }
         }
 
+        /// The label of `frame`, -1 no speech (a binary search over the blocks).
+        public func label(at frame: Int) -> Int8 {
+            guard let store, !blockLabels.isEmpty else { return -1 }
+            let reader = BlockReader(store)
+            var low = 0, high = blockLabels.count
+            while low < high {
+                let mid = (low + high) / 2
+                if Int(reader.start(mid)) + Int(reader.frames(mid)) <= frame { low = mid + 1 } else { high = mid }
+            }
+            guard low < blockLabels.count, Int(reader.start(low)) <= frame else { return -1 }
+            return blockLabels[low]
+        }
+
         /// A label per frame, -1 no speech (one byte per frame).
         public var perFrame: [Int8] {
             var out = [Int8](repeating: -1, count: frameCount)
