@@ -77,6 +77,16 @@ public struct SpeakerSegmenter {
         }
     }
 
+    /// The network on one chunk (`chunkSamples` at 16 kHz): the natural-log probabilities of the seven
+    /// classes of each of its frames, frame-major (`framesPerChunk` x `classCount`).
+    public static func logProbabilities(chunk: [Float]) throws(Failure) -> [Float] {
+        precondition(chunk.count == chunkSamples)
+        var out = [Float](repeating: 0, count: framesPerChunk * classCount)
+        let status = chunk.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer { tb_segmentation_model_run(c.baseAddress, $0.baseAddress) } }
+        guard status == 0 else { throw .outOfMemory }
+        return out
+    }
+
     private mutating func run() throws(Failure) {
         let status = chunk.withUnsafeBufferPointer { c in
             logProbabilities.withUnsafeMutableBufferPointer { tb_segmentation_model_run(c.baseAddress, $0.baseAddress) }

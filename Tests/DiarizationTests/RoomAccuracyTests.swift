@@ -102,7 +102,8 @@ import TalkBalanceIO
     @Test("overlapped speech from the voices: what it adds is mostly overlap, and the DER drops", arguments: [(2, 1212), (3, 1214)])
     func voiceOverlap(speakers: Int, seed: Int) throws {
         let c = try reverberantRoom(speakers: speakers, seed: seed)
-        let with = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
+        let with = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
+                                            speakerSegmentation: false)
         let without = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
                                                voiceOverlap: nil)
         #expect(with.overlapNotMeasured == nil && with.overlapInPart == SessionResult.overlapFromVoices)
@@ -116,6 +117,29 @@ import TalkBalanceIO
         let before = Scoring.diarization(reference: reference, hypothesis: labeledSegments(without)).der
         let after = Scoring.diarization(reference: reference, hypothesis: labeledSegments(with)).der
         #expect(after < before - 0.01, "\(c): strict DER \(before) -> \(after)")
+    }
+
+    /// Overlapped speech from the speaker segmentation network as well (`SpeakerSegmenter`, on by
+    /// default): in the same held-out rooms it finds more of the overlap than the voices alone, what it
+    /// adds is mostly overlap, and the DER drops.
+    @Test("overlapped speech from the segmentation network: more of it found, mostly right, and the DER drops", arguments: [(2, 1212), (3, 1214)])
+    func segmentationOverlap(speakers: Int, seed: Int) throws {
+        let c = try reverberantRoom(speakers: speakers, seed: seed)
+        let with = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
+        let voices = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
+                                              speakerSegmentation: false)
+        #expect(with.overlapInPart == SessionResult.overlapFromVoices)
+        let reference = try c.reference
+        let truth = Self.overlapped(reference)
+        let found = Self.overlapped(labeledSegments(with)), before = Self.overlapped(labeledSegments(voices))
+        let added = found.subtracting(before)
+        let precision = Double(added.intersection(truth).count) / Double(max(1, added.count))
+        #expect(found.intersection(truth).count > before.intersection(truth).count + 50,
+                "\(c): overlapped frames found \(before.intersection(truth).count) -> \(found.intersection(truth).count) of \(truth.count)")
+        #expect(precision > 0.6, "\(c): \(added.count) frames added, precision \(precision)")
+        let der = Scoring.diarization(reference: reference, hypothesis: labeledSegments(voices)).der
+        let derWith = Scoring.diarization(reference: reference, hypothesis: labeledSegments(with)).der
+        #expect(derWith < der - 0.005, "\(c): strict DER \(der) -> \(derWith)")
     }
 
     /// A short run of one voice (at most 1 s) inside the other's speech, with no silence around it, is

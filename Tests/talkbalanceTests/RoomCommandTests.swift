@@ -107,6 +107,20 @@ struct RoomCommandTests {
         try expectRefused("--voice-embedding", ["maybe"], wav: room.wav, in: folder)
     }
 
+    /// The segmentation network's developer switch (docs/ACCURACY.md, "overlapped speech from the
+    /// segmentation network", measures the analysis with and without it).
+    @Test("hidden --speaker-segmentation: on or off on request; bad values refused")
+    func speakerSegmentationDeveloperOption() throws {
+        let room = try LiveRoomTests.room()
+        let folder = try TempFolder()
+        for value in ["on", "off"] {
+            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--speaker-segmentation", value, "--format", "json", "-q"])
+            #expect(run.status == 0, "\(value): \(run.stderr)")
+            #expect(!run.stdout.isEmpty, "\(value): no report")
+        }
+        try expectRefused("--speaker-segmentation", ["yes"], wav: room.wav, in: folder)
+    }
+
     @Test("names, and impossible --speakers values")
     func options() throws {
         let folder = try TempFolder()

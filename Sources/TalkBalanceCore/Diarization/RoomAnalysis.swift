@@ -199,16 +199,19 @@ public enum RoomAnalysis {
     ///     far as possible (the one-to-one mapping with the most common speech), not by first appearance.
     ///   - voiceOverlap: find overlapped speech from the voices (`VoiceOverlapFinder`; the result's
     ///     `overlapInPart` says when it ran); nil: one person a moment but for short runs of another.
+    ///   - speakerSegmentation: with `voiceOverlap`, find it from the speaker segmentation network
+    ///     (`SpeakerSegmenter`) as well, one more pass over the recording.
     public static func analyze(open: () throws -> AudioSource, speakers: Int, config: AnalysisConfig = AnalysisConfig(),
                                labels: [String]? = nil, enrolled: [EnrolledVoice] = [], stretches: [NamedStretch] = [],
                                spatial: Bool? = nil, matching: [SpeechSegment]? = nil,
                                options: RoomDiarizer.Options = RoomDiarizer.Options(),
                                overlap: StereoOverlapFinder.Options? = nil,
                                voiceOverlap: VoiceOverlapFinder.Options? = VoiceOverlapFinder.Options(),
+                               speakerSegmentation: Bool = true,
                                speechGate: SpeechGate.Options? = SpeechGate.Options()) throws(Failure) -> SessionResult {
         try analyzeReporting(open: open, speakers: speakers, config: config, labels: labels, enrolled: enrolled, stretches: stretches,
                              spatial: spatial, matching: matching, options: options, overlap: overlap, voiceOverlap: voiceOverlap,
-                             speechGate: speechGate).result
+                             speakerSegmentation: speakerSegmentation, speechGate: speechGate).result
     }
 
     /// As `analyze`, and says whether the spatial cues were used, which named stretches are doubtful
@@ -225,6 +228,12 @@ public enum RoomAnalysis {
         -> (result: SessionResult, spatial: Bool, doubtfulStretches: [NamedStretch], microphoneShift: RoomDiarizer.MicrophoneShift?) {
         guard (1...8).contains(speakers) else { throw .invalid("--speakers must be between 1 and 8 for one microphone in the room") }
         let (allNames, indexOfLabel) = try naming(speakers: speakers, labels: labels, enrolled: enrolled.map(\.name) + stretches.map(\.name))
+        // The segmentation network's pass, alongside (used where the overlap is found from the voices, 2b).
+        var segmentation: SegmentationPass? = nil
+        if speakerSegmentation && voiceOverlap != nil && speakers >= 2 {
+            do { segmentation = SegmentationPass(source: try open()) } catch { throw .source(error) }
+        }
+        defer { segmentation?.cancel() }
 
         var diarizer: RoomDiarizer? = nil
         var format: StreamFormat? = nil
@@ -288,9 +297,8 @@ public enum RoomAnalysis {
             let fromVoices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
                                                speakers: speakers, options: voiceOverlap)
             var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
-            if speakerSegmentation {
-                let classes = try segmentationClasses(open: open, sampleRate: frameGeometry.sampleRate)
-                fromNetwork = segmentedOverlaps(classes: classes, labels: labelled, geometry: frameGeometry, speakers: speakers)
+            if let segmentation {
+                fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers)
             }
             if fromVoices != nil || fromNetwork != nil {
                 voiceRuns = merged(fromNetwork ?? [], over: fromVoices ?? [])
@@ -540,23 +548,48 @@ public enum RoomAnalysis {
         return joined(finder.runs, labels: labels, maxFrames: options.joinFrames)
     }
 
-    /// One more pass over the recording: the speaker segmentation network's class of every one of its frames
-    /// (`SpeakerSegmenter`), on the mono mix.
-    static func segmentationClasses(open: () throws -> AudioSource, sampleRate: Int) throws(Failure) -> [UInt8] {
-        var segmenter = SpeakerSegmenter(sampleRate: sampleRate)
-        let source: AudioSource
-        do { source = try open() } catch { throw .source(error) }
-        var mono: [Float] = []
-        var failure: SpeakerSegmenter.Failure? = nil
-        do {
-            try forEachMonoBlock(source, into: &mono) { block in
-                guard failure == nil else { return }
-                do throws(SpeakerSegmenter.Failure) { try segmenter.push(block) } catch { failure = error }
+    /// The speaker segmentation network's pass over the recording (`SpeakerSegmenter` on the mono mix), on a
+    /// thread of its own from the start of the analysis: it needs only the audio, so on a second core it
+    /// costs no time. The source is opened before and then read by that thread alone. `cancel` stops it
+    /// at the next block; `classes` waits for it.
+    final class SegmentationPass: @unchecked Sendable {
+        private let lock = NSLock()
+        private let finished = DispatchSemaphore(value: 0)
+        private var result: Result<[UInt8], Failure>? = nil
+        private var cancelled = false
+        private let source: AudioSource
+
+        init(source: AudioSource) {
+            self.source = source
+            Thread.detachNewThread { [self] in
+                let outcome = Result { () throws(Failure) -> [UInt8] in try self.run() }
+                lock.withLock { result = outcome }
+                finished.signal()
             }
-        } catch { throw .source(error) }
-        if failure == nil { do throws(SpeakerSegmenter.Failure) { try segmenter.finish() } catch { failure = error } }
-        if let failure { throw .source(failure) }
-        return segmenter.frameClasses
+        }
+
+        func cancel() { lock.withLock { cancelled = true } }
+
+        func classes() throws(Failure) -> [UInt8] {
+            finished.wait()
+            finished.signal()
+            return try lock.withLock { result! }.get()
+        }
+
+        private func run() throws(Failure) -> [UInt8] {
+            var segmenter = SpeakerSegmenter(sampleRate: source.format.sampleRate)
+            var mono: [Float] = []
+            var failure: SpeakerSegmenter.Failure? = nil
+            do {
+                try RoomAnalysis.forEachMonoBlock(source, into: &mono) { block in
+                    guard failure == nil, !lock.withLock({ cancelled }) else { return }
+                    do throws(SpeakerSegmenter.Failure) { try segmenter.push(block) } catch { failure = error }
+                }
+            } catch { throw .source(error) }
+            if failure == nil { do throws(SpeakerSegmenter.Failure) { try segmenter.finish() } catch { failure = error } }
+            if let failure { throw .source(failure) }
+            return segmenter.frameClasses
+        }
     }
 
     /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
@@ -909,7 +942,7 @@ public enum RoomAnalysis {
     /// Reads `source` to its end in fixed blocks, averaging the channels into `mono` (reused buffer).
     /// With `stereo` (two-channel sources only), each block's left and right samples are handed over
     /// first.
-    private static func forEachMonoBlock(_ source: AudioSource, into mono: inout [Float],
+    fileprivate static func forEachMonoBlock(_ source: AudioSource, into mono: inout [Float],
                                          stereo: ((UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void)? = nil,
                                          _ body: (UnsafeBufferPointer<Float>) -> Void) throws {
         let channels = source.format.channelCount
