@@ -158,7 +158,7 @@ public struct Resampler {
                 while produced < total {
                     let position = produced * step
                     let whole = position / phases, phase = position % phases
-                    guard whole + half <= available else { break }
+                    guard whole + half < available else { break }   // its last tap, input whole + half, has come
                     let first = whole - half + 1 - base
                     var sum: Float = 0
                     let row = phase * taps
