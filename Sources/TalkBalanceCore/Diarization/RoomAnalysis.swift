@@ -689,8 +689,8 @@ public enum RoomAnalysis {
     /// How much shorter the network's overlap is made at a change of person: its frames smear each voice's
     /// start and end (a 62 ms receptive field, and the room's reverberation), and what it adds there read
     /// as interruptions where the next person began as the other stopped (DOMAIN: a terminal overlap of up
-    /// to 0.25 s is none). On the tuning rooms 0.2 s left 2 of the 9 interruptions it invented
-    /// (docs/ACCURACY.md, "overlapped speech from the segmentation network").
+    /// to 0.25 s is none). Chosen on the tuning rooms (docs/ACCURACY.md, "overlapped speech from the
+    /// segmentation network").
     static let handoverSeconds = 0.2
 
     /// `first`'s runs, and `second`'s where `first` has none, in time order (adjacent runs of one person joined).
