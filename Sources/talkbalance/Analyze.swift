@@ -142,7 +142,7 @@ struct Analyze: ParsableCommand {
     /// embeddings"); hidden, on by default.
     @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
-    @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models instead of the segmentation network).", visibility: .hidden))
+    @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well).", visibility: .hidden))
     var speakerSegmentation: String?
 
     /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil

@@ -93,32 +93,20 @@ struct RoomCommandTests {
         try expectRefused("--speech-gate", ["bogus=1", "threshold=2", "reach", "reach=-1", "on"], wav: room.wav, in: folder)
     }
 
-    /// The voice embeddings' developer switch (docs/ACCURACY.md, "neural voice embeddings", measures the
-    /// analysis with and without them).
-    @Test("hidden --voice-embedding: on or off on request; bad values refused")
-    func voiceEmbeddingDeveloperOption() throws {
+    /// The developer switches of the voice embeddings and of the segmentation network (docs/ACCURACY.md,
+    /// "neural voice embeddings" and "overlapped speech from the segmentation network", measure the
+    /// analysis with and without each).
+    @Test("hidden on/off developer switches: on or off on request; bad values refused",
+          arguments: [("--voice-embedding", "maybe"), ("--speaker-segmentation", "yes")])
+    func onOffDeveloperOption(option: String, bad: String) throws {
         let room = try LiveRoomTests.room()
         let folder = try TempFolder()
         for value in ["on", "off"] {
-            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--voice-embedding", value, "--format", "json", "-q"])
-            #expect(run.status == 0, "\(value): \(run.stderr)")
-            #expect(!run.stdout.isEmpty, "\(value): no report")
+            let run = try folder.run(["analyze", room.wav, "--speakers", "2", option, value, "--format", "json", "-q"])
+            #expect(run.status == 0, "\(option) \(value): \(run.stderr)")
+            #expect(!run.stdout.isEmpty, "\(option) \(value): no report")
         }
-        try expectRefused("--voice-embedding", ["maybe"], wav: room.wav, in: folder)
-    }
-
-    /// The segmentation network's developer switch (docs/ACCURACY.md, "overlapped speech from the
-    /// segmentation network", measures the analysis with and without it).
-    @Test("hidden --speaker-segmentation: on or off on request; bad values refused")
-    func speakerSegmentationDeveloperOption() throws {
-        let room = try LiveRoomTests.room()
-        let folder = try TempFolder()
-        for value in ["on", "off"] {
-            let run = try folder.run(["analyze", room.wav, "--speakers", "2", "--speaker-segmentation", value, "--format", "json", "-q"])
-            #expect(run.status == 0, "\(value): \(run.stderr)")
-            #expect(!run.stdout.isEmpty, "\(value): no report")
-        }
-        try expectRefused("--speaker-segmentation", ["yes"], wav: room.wav, in: folder)
+        try expectRefused(option, [bad], wav: room.wav, in: folder)
     }
 
     @Test("names, and impossible --speakers values")

@@ -635,13 +635,15 @@ public enum RoomAnalysis {
         }
         // A local speaker never alone in its chunk (an interrupter heard only over the floor holder) is the
         // person, of those not given to another local speaker there, who speaks most in the chunk and the
-        // ones either side.
+        // ones either side. Local speakers the network never says speak in the chunk get nobody.
         var spoken = [Int](repeating: 0, count: chunks * speakers)
         for c in 0..<chunks { for slot in 0..<3 { for person in 0..<speakers { spoken[c * speakers + person] += shared[(c * 3 + slot) * speakers + person] } } }
+        var heard = [Bool](repeating: false, count: chunks * 3)
+        for (g, c) in classes.enumerated() { for slot in SpeakerSegmenter.speakers(ofClass: c) { heard[g / perChunk * 3 + slot] = true } }
         var used = [Bool](repeating: false, count: speakers)
         for c in 0..<chunks {
             for person in 0..<speakers { used[person] = (0..<3).contains { personOf[c * 3 + $0] == person } }
-            for slot in 0..<3 where personOf[c * 3 + slot] < 0 {
+            for slot in 0..<3 where personOf[c * 3 + slot] < 0 && heard[c * 3 + slot] {
                 var best = -1, bestFrames = -1
                 for person in 0..<speakers where !used[person] {
                     var frames = 0
