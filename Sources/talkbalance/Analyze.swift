@@ -82,7 +82,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "Names of the people, one per channel, comma-separated (e.g. Anna,Ben,Carla). Default ch1, ch2, ...")
     var names: String?
 
-    @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names).")
+    @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names); two people at once only in part (from the voices and a neural speaker segmentation network), which the report says.")
     var speakers: Int?
 
     /// Developer option for measuring "at most N people" (tools/evaluate --max-speakers K); hidden: it merges
