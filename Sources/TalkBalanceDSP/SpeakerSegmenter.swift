@@ -38,6 +38,7 @@ public struct SpeakerSegmenter {
     /// padded with silence, has frames past the end of the recording).
     public private(set) var frameClasses: [UInt8] = []
     private var resampler: Resampler
+    private var resampled: [Float] = []     // the resampler's output for one block (reused)
     private var chunk: [Float]
     private var filled = 0
     private var logProbabilities: [Float]
@@ -52,14 +53,19 @@ public struct SpeakerSegmenter {
 
     /// Samples at the recording's rate (one channel).
     public mutating func push(_ samples: UnsafeBufferPointer<Float>) throws(Failure) {
-        let resampled = resampler.push(samples)
-        try resampled.withUnsafeBufferPointer { (r) throws(Failure) in try take(r) }
+        guard !resampler.passesThrough else { return try take(samples) }
+        var out: [Float] = []
+        swap(&out, &resampled)   // out of `self` while `take` mutates it; no copy
+        resampler.push(samples, into: &out)
+        defer { swap(&out, &resampled) }
+        try out.withUnsafeBufferPointer { (r) throws(Failure) in try take(r) }
     }
 
     /// The end of the recording: the last part chunk, padded with silence.
     public mutating func finish() throws(Failure) {
-        let resampled = resampler.finish()
-        try resampled.withUnsafeBufferPointer { (r) throws(Failure) in try take(r) }
+        var out: [Float] = []
+        resampler.finish(into: &out)
+        try out.withUnsafeBufferPointer { (r) throws(Failure) in try take(r) }
         if filled > 0 {
             for i in filled..<Self.chunkSamples { chunk[i] = 0 }
             try run()
@@ -80,18 +86,19 @@ public struct SpeakerSegmenter {
     /// The network on one chunk (`chunkSamples` at 16 kHz): the natural-log probabilities of the seven
     /// classes of each of its frames, frame-major (`framesPerChunk` x `classCount`).
     public static func logProbabilities(chunk: [Float]) throws(Failure) -> [Float] {
-        precondition(chunk.count == chunkSamples)
         var out = [Float](repeating: 0, count: framesPerChunk * classCount)
-        let status = chunk.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer { tb_segmentation_model_run(c.baseAddress, $0.baseAddress) } }
-        guard status == 0 else { throw .outOfMemory }
+        try run(chunk, into: &out)
         return out
     }
 
-    private mutating func run() throws(Failure) {
-        let status = chunk.withUnsafeBufferPointer { c in
-            logProbabilities.withUnsafeMutableBufferPointer { tb_segmentation_model_run(c.baseAddress, $0.baseAddress) }
-        }
+    private static func run(_ chunk: [Float], into out: inout [Float]) throws(Failure) {
+        precondition(chunk.count == chunkSamples && out.count == framesPerChunk * classCount)
+        let status = chunk.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer { tb_segmentation_model_run(c.baseAddress, $0.baseAddress) } }
         guard status == 0 else { throw .outOfMemory }
+    }
+
+    private mutating func run() throws(Failure) {
+        try Self.run(chunk, into: &logProbabilities)
         for f in 0..<Self.framesPerChunk {
             var best = 0
             for k in 1..<Self.classCount where logProbabilities[f * Self.classCount + k] > logProbabilities[f * Self.classCount + best] { best = k }
@@ -134,24 +141,27 @@ public struct Resampler {
         table = t
     }
 
-    /// The output samples this push makes.
-    public mutating func push(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
+    /// The same rate in and out: `push` copies the samples as they are (callers may use them directly).
+    public var passesThrough: Bool { half == 0 }
+
+    /// The output samples this push makes, into `out` (emptied first, its capacity kept).
+    public mutating func push(_ samples: UnsafeBufferPointer<Float>, into out: inout [Float]) {
+        out.removeAll(keepingCapacity: true)
         consumed += samples.count
-        if half == 0 { return Array(samples) }
+        if half == 0 { out.append(contentsOf: samples); return }
         input.append(contentsOf: samples)
-        return emit(upTo: consumed)
+        emit(upTo: consumed, into: &out)
     }
 
-    /// The end: the outputs up to the input's duration, zeros beyond it.
-    public mutating func finish() -> [Float] {
-        guard half > 0 else { return [] }
+    /// The end: the outputs up to the input's duration, zeros beyond it, into `out` (emptied first).
+    public mutating func finish(into out: inout [Float]) {
+        out.removeAll(keepingCapacity: true)
+        guard half > 0 else { return }
         input.append(contentsOf: [Float](repeating: 0, count: half))
-        return emit(upTo: consumed + half, total: (consumed * phases + step - 1) / step)
+        emit(upTo: consumed + half, into: &out, total: (consumed * phases + step - 1) / step)
     }
 
-    private mutating func emit(upTo available: Int, total: Int = .max) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity((available - produced * step / phases) * phases / step + 1)
+    private mutating func emit(upTo available: Int, into out: inout [Float], total: Int = .max) {
         let taps = 2 * half
         input.withUnsafeBufferPointer { input in
             table.withUnsafeBufferPointer { table in
@@ -174,6 +184,5 @@ public struct Resampler {
             input.removeFirst(keepFrom)
             base += keepFrom
         }
-        return out
     }
 }

@@ -62,16 +62,18 @@ struct SpeakerSegmenterTests {
         }
         func resampled(_ x: [Float]) -> [Float] {
             var r = Resampler(from: rate, to: 16000)
-            var out: [Float] = []
+            var out: [Float] = [], piece: [Float] = []
             // In uneven pieces, as blocks come from a file.
-            var i = 0, piece = 1000
+            var i = 0, size = 1000
             while i < x.count {
-                let n = min(piece, x.count - i)
-                out += x[i..<(i + n)].withUnsafeBufferPointer { r.push($0) }
+                let n = min(size, x.count - i)
+                x[i..<(i + n)].withUnsafeBufferPointer { r.push($0, into: &piece) }
+                out += piece
                 i += n
-                piece = piece == 1000 ? 4093 : 1000
+                size = size == 1000 ? 4093 : 1000
             }
-            return out + r.finish()
+            r.finish(into: &piece)
+            return out + piece
         }
         let seconds = 2.0
         let low = resampled(tone(1000, seconds: seconds))

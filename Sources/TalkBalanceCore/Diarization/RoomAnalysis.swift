@@ -618,20 +618,18 @@ public enum RoomAnalysis {
             guard label >= 0, g < classes.count, (1...3).contains(classes[g]) else { continue }
             shared[(g / perChunk * 3 + Int(classes[g]) - 1) * speakers + label] += 1
         }
+        // The one-to-one match with the most shared frames (`BestAssignment`, the smaller side as rows); a
+        // local speaker who shares no frame with the person matched gets nobody.
         var personOf = [Int](repeating: -1, count: chunks * 3)
         for c in 0..<chunks {
-            var best = 0
-            var choice = [-1, -1, -1]
-            // Every assignment of the three local speakers to distinct people (or to nobody).
-            for a in -1..<speakers { for b in -1..<speakers { for d in -1..<speakers {
-                let pick = [a, b, d]
-                let taken = pick.filter { $0 >= 0 }
-                guard Set(taken).count == taken.count else { continue }
-                var total = 0
-                for (slot, person) in pick.enumerated() where person >= 0 { total += shared[(c * 3 + slot) * speakers + person] }
-                if total > best { best = total; choice = pick }
-            } } }
-            for slot in 0..<3 { personOf[c * 3 + slot] = choice[slot] }
+            func score(_ slot: Int, _ person: Int) -> Double { Double(shared[(c * 3 + slot) * speakers + person]) }
+            if speakers <= 3 {
+                let slotOf = BestAssignment.solve((0..<speakers).map { p in (0..<3).map { score($0, p) } })
+                for (person, slot) in slotOf.enumerated() where score(slot, person) > 0 { personOf[c * 3 + slot] = person }
+            } else {
+                let match = BestAssignment.solve((0..<3).map { slot in (0..<speakers).map { score(slot, $0) } })
+                for (slot, person) in match.enumerated() where score(slot, person) > 0 { personOf[c * 3 + slot] = person }
+            }
         }
         // A local speaker never alone in its chunk (an interrupter heard only over the floor holder) is the
         // person, of those not given to another local speaker there, who speaks most in the chunk and the
