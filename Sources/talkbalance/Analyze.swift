@@ -82,7 +82,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "Names of the people, one per channel, comma-separated (e.g. Anna,Ben,Carla). Default ch1, ch2, ...")
     var names: String?
 
-    @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with 2-8, means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names); two people at once only in part (from the voices and a neural speaker segmentation network), which the report says.")
+    @Option(help: "People in the room. Default: one per channel (one microphone per person). Fewer people than channels, or a one-channel file with any number (1 too: one person, with the room's speech detection, which drops knocks and handling noise), means one microphone for the room: who speaks when is found from the voices (labels S1, S2, ... in order of first appearance, or --names); two people at once only in part (from the voices and a neural speaker segmentation network), which the report says.")
     var speakers: Int?
 
     /// Developer option for measuring "at most N people" (tools/evaluate --max-speakers K); hidden: it merges
@@ -340,8 +340,10 @@ struct Analyze: ParsableCommand {
                 fail("\(file): --enroll needs one microphone for the room, but \(why)", code: Exit.usage)
             }
         }
-        // --spatial or --no-spatial says the channels are one room, even with as many people as channels.
-        if let speakers, speakers != reader.format.channelCount || spatial != nil || maxSpeakers != nil {
+        // --spatial or --no-spatial says the channels are one room, even with as many people as channels;
+        // so does --speakers 1 on one channel (one person heard by a room microphone: the room analysis'
+        // detector and neural speech gate, not the close-talk detector of one microphone per person).
+        if let speakers, speakers != reader.format.channelCount || spatial != nil || maxSpeakers != nil || speakers == 1 {
             if speakers > reader.format.channelCount && reader.format.channelCount > 2 {
                 fail("\(file): --\(maxSpeakers == nil ? "" : "max-")speakers \(speakers) is more than the \(reader.format.channelCount) channels; with one microphone per person give one channel each, or mix to one channel (or two, for a stereo recorder) for a room microphone", code: Exit.usage)
             }

@@ -27,6 +27,24 @@ struct RoomCommandTests {
         #expect((root["confusion"] as? Double ?? 1) < 0.03)
     }
 
+    /// `--speakers 1` on one channel is one person heard by a room microphone, so it gets the room
+    /// analysis' detector and neural speech gate. ami-trn02: 0.7 s of speech among knocks and handling
+    /// noise; the close-talk detector of one microphone per person took 8.6 s of them for speech.
+    @Test("--speakers 1 on one channel: a room with one person, its knocks not counted as speech")
+    func onePersonInTheRoom() throws {
+        let folder = try TempFolder()
+        let audio = Self.data.path + "/ami-trn02/trn02.flac", truth = Self.data.path + "/ami-trn02/trn02.rttm"
+        try #require(FileManager.default.fileExists(atPath: audio), "../shared/data is not beside the checkout")
+        let run = try folder.run(["analyze", audio, "--speakers", "1", "--format", "rttm", "--output", "h.rttm"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let score = try folder.run(["evaluate", "--reference", truth, "--format", "json", "h.rttm"])
+        let root = try #require(try JSONSerialization.jsonObject(with: score.stdout) as? [String: Any])
+        let falseAlarm = try #require(root["falseAlarmSeconds"] as? Double), missed = try #require(root["missSeconds"] as? Double)
+        let reference = try #require(root["referenceSpeech"] as? Double)
+        #expect(falseAlarm < 2, "false alarm \(falseAlarm) s")
+        #expect(missed < 0.5 * reference, "missed \(missed) of \(reference) s")
+    }
+
     @Test("evaluate --reference-bridge: the reference's short pauses filled before scoring; impossible values refused")
     func referenceBridge() throws {
         let folder = try TempFolder()
