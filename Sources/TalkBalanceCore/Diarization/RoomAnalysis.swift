@@ -294,11 +294,16 @@ public enum RoomAnalysis {
         var voiceRuns: [(frames: Range<Int>, person: Int)] = []
         var voicesScored = false
         if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap {
-            let fromVoices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
-                                               speakers: speakers, options: voiceOverlap)
+            let voices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
+                                           speakers: speakers, options: voiceOverlap)
+            let fromVoices = voices?.runs
             var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
             if let segmentation {
                 fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers)
+                // With three people or more, who is heard underneath is the voices' call (`attributed`).
+                if people >= 3, var finder = voices?.finder, let runs = fromNetwork, !runs.isEmpty {
+                    fromNetwork = try attributed(runs, finder: &finder, open: open, geometry: frameGeometry, labels: labelled, options: voiceOverlap)
+                }
             }
             if fromVoices != nil || fromNetwork != nil {
                 voiceRuns = merged(fromNetwork ?? [], over: fromVoices ?? [])
@@ -516,11 +521,11 @@ public enum RoomAnalysis {
 
     /// Two more passes over the recording for `VoiceOverlapFinder`: the first gathers each person's
     /// frames said alone (blocks of one person, not under a short run of another), the second scores
-    /// every frame. Returns the overlapped frames and the diarizer's label of the person underneath, or nil
-    /// when fewer than two people said enough alone to be modelled.
+    /// every frame. Returns the overlapped frames and the diarizer's label of the person underneath, and the
+    /// finder with its voices' models; nil when fewer than two people said enough alone to be modelled.
     private static func voiceOverlaps(open: () throws -> AudioSource, geometry: FrameGeometry, labels: RoomDiarizer.Labels,
-                                      underneath: [Int8]?, speakers: Int,
-                                      options: VoiceOverlapFinder.Options) throws(Failure) -> [(frames: Range<Int>, person: Int)]? {
+                                      underneath: [Int8]?, speakers: Int, options: VoiceOverlapFinder.Options) throws(Failure)
+        -> (runs: [(frames: Range<Int>, person: Int)], finder: VoiceOverlapFinder)? {
         var finder = VoiceOverlapFinder(people: speakers, options: options)
         let mel = MelCepstrum(geometry: geometry, melBands: options.melBands, coefficients: 1, estimatesPitch: false, bandHz: options.bandHz)
         var scratch = [Float](repeating: 0, count: 1)
@@ -545,7 +550,51 @@ public enum RoomAnalysis {
             }
         }
         finder.finish()
-        return joined(finder.runs, labels: labels, maxFrames: options.joinFrames)
+        return (joined(finder.runs, labels: labels, maxFrames: options.joinFrames), finder)
+    }
+
+    /// Who is heard underneath each of the segmentation network's `runs`, from the voices: one more pass
+    /// over the recording, the frames of the runs only, each scored as its labelled person with each other
+    /// one underneath (`VoiceOverlapFinder.scoreGains`); a run goes to the person with the highest mean
+    /// gain. The network says when well but, with three people, often not who: a listener's backchannel
+    /// leaves them no frame alone in the chunk to be matched by, so it went to whoever spoke most nearby
+    /// (docs/ACCURACY.md, "who is underneath, with three people"). A run whose person has no model keeps it.
+    static func attributed(_ runs: [(frames: Range<Int>, person: Int)], finder: inout VoiceOverlapFinder,
+                           open: () throws -> AudioSource, geometry: FrameGeometry, labels: RoomDiarizer.Labels,
+                           options: VoiceOverlapFinder.Options) throws(Failure) -> [(frames: Range<Int>, person: Int)] {
+        let people = finder.people
+        var sums = [Double](repeating: 0, count: runs.count * people), counts = [Int](repeating: 0, count: runs.count * people)
+        let mel = MelCepstrum(geometry: geometry, melBands: options.melBands, coefficients: 1, estimatesPitch: false, bandHz: options.bandHz)
+        var scratch = [Float](repeating: 0, count: 1)
+        var cursor = RoomDiarizer.Labels.FrameCursor(labels)
+        var r = 0
+        let source: AudioSource
+        do { source = try open() } catch { throw .source(error) }
+        do {
+            try forEachFrame(source, geometry: geometry, frameCount: min(labels.frameCount, runs[runs.count - 1].frames.upperBound)) { k, window in
+                while r < runs.count && runs[r].frames.upperBound <= k { r += 1 }
+                guard r < runs.count, runs[r].frames.contains(k) else { return }
+                let label = Int(cursor.label(at: k).label)
+                guard label >= 0 else { return }
+                scratch.withUnsafeMutableBufferPointer { mel.analyze(samples: window, into: $0) }
+                mel.withLogMelEnergies { energies in
+                    finder.scoreGains(energies, person: label)
+                    for q in 0..<people where !finder.gains[q].isNaN {
+                        sums[r * people + q] += Double(finder.gains[q])
+                        counts[r * people + q] += 1
+                    }
+                }
+            }
+        } catch { throw .source(error) }
+        return runs.enumerated().map { i, run in
+            guard finder.models[run.person] != nil else { return run }
+            var best = run.person, bestMean = -Double.infinity
+            for q in 0..<people where counts[i * people + q] > 0 {
+                let mean = sums[i * people + q] / Double(counts[i * people + q])
+                if mean > bestMean { best = q; bestMean = mean }
+            }
+            return (run.frames, best)
+        }
     }
 
     /// The speaker segmentation network's pass over the recording (`SpeakerSegmenter` on the mono mix), on a

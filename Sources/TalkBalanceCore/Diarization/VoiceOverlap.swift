@@ -217,6 +217,8 @@ public struct VoiceOverlapFinder: Sendable {
     private var topIndices: [Int]
     private var rank: [(Double, Int)] = []
     private var terms: [Double] = []
+    /// The last frame's gains (`scoreGains`), one per person.
+    public private(set) var gains: [Float]
     /// The frames found overlapped and the person underneath, in time order (not with `streamsDecisions`).
     public private(set) var runs: [(frames: Range<Int>, person: Int)] = []
     /// Live: every frame's decision is handed out by `swapDecisions` (the person heard underneath, or -1)
@@ -237,6 +239,7 @@ public struct VoiceOverlapFinder: Sendable {
         ringLabel = [Int8](repeating: -1, count: options.smoothingFrames)
         sums = [Double](repeating: 0, count: people)
         counts = [Int](repeating: 0, count: people)
+        gains = [Float](repeating: .nan, count: people)
         density = []
         below = []
         joint = []
@@ -315,22 +318,10 @@ public struct VoiceOverlapFinder: Sendable {
         for q in 0..<people { ring[slot * people + q] = .nan }
         ringLabel[slot] = Int8(person)
         if person >= 0, models[person] != nil {
-            let d = options.melBands
-            var best = -Double.infinity
-            density.withUnsafeMutableBufferPointer { den in below.withUnsafeMutableBufferPointer { bel in joint.withUnsafeMutableBufferPointer { jo in
-                for q in 0..<people {
-                    guard let m = models[q] else { continue }
-                    let ll = m.evaluate(logMel, density: den.baseAddress! + q * stride * d, below: bel.baseAddress! + q * stride * d,
-                                        joint: jo.baseAddress! + q * stride)
-                    best = max(best, ll)
-                }
-            } } }
-            chooseTop(person)
-            for q in 0..<people where q != person && models[q] != nil {
-                chooseTop(q)
-                let value = Float(pairLikelihood(person, q) - best)
-                ring[slot * people + q] = value
-                sums[q] += Double(value)
+            scoreGains(logMel, person: person)
+            for q in 0..<people where !gains[q].isNaN {
+                ring[slot * people + q] = gains[q]
+                sums[q] += Double(gains[q])
                 counts[q] += 1
             }
         }
@@ -338,6 +329,29 @@ public struct VoiceOverlapFinder: Sendable {
         // The frame at the window's centre is decided.
         let centre = pushed - 1 - w / 2
         if centre >= 0 { decide(centre) }
+    }
+
+    /// Frame `logMel`, given to `person` alone, scored as that person with each other one underneath: into
+    /// `gains`, for each other person with a model, the pair's log-likelihood gain over the best single
+    /// voice (what `score` averages); NaN for the rest. The finder's decisions are not touched.
+    public mutating func scoreGains(_ logMel: UnsafeBufferPointer<Float>, person: Int) {
+        for q in 0..<people { gains[q] = .nan }
+        guard person >= 0, person < people, models[person] != nil else { return }
+        let d = options.melBands
+        var best = -Double.infinity
+        density.withUnsafeMutableBufferPointer { den in below.withUnsafeMutableBufferPointer { bel in joint.withUnsafeMutableBufferPointer { jo in
+            for q in 0..<people {
+                guard let m = models[q] else { continue }
+                let ll = m.evaluate(logMel, density: den.baseAddress! + q * stride * d, below: bel.baseAddress! + q * stride * d,
+                                    joint: jo.baseAddress! + q * stride)
+                best = max(best, ll)
+            }
+        } } }
+        chooseTop(person)
+        for q in 0..<people where q != person && models[q] != nil {
+            chooseTop(q)
+            gains[q] = Float(pairLikelihood(person, q) - best)
+        }
     }
 
     /// Decides the frames still waiting at the end of the recording.
