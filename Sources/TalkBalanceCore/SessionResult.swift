@@ -156,14 +156,22 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public var overlapNotMeasured: String? = nil
 
     /// With one microphone for the room, when the voices found overlapped speech (`VoiceOverlapFinder`):
-    /// how far to trust it. Overlap and interruptions are reported, found in part; backchannels are not
-    /// measured (their events are left out and their counts are 0). Nil otherwise.
+    /// how far to trust it. Overlap and interruptions are reported, found in part; backchannels too when
+    /// `backchannelsInPart`, else they are not measured (their events are left out and their counts are 0).
+    /// Nil otherwise.
     public var overlapInPart: String? = nil
+    /// With `overlapInPart`: the backchannels are reported, found in part as it says (the offline room
+    /// analysis with the segmentation network). Nil otherwise.
+    public var backchannelsInPart: Bool? = nil
 
     /// The `overlapInPart` of the offline room analysis (measured on the generated rooms of `tools/evaluate
-    /// --room`, tuning, held out and `--sweep-base 1701`, since the segmentation network: 40 of 48
-    /// interruptions found, 6 of the 46 reported not real; docs/ACCURACY.md).
-    public static let overlapFromVoices = "one microphone for the room finds overlapping speech from the voices only in part: about four in five interruptions are found and about one in eight of those found is not real; backchannels are not measured"
+    /// --room`, tuning, held out and `--sweep-base 1701`, pooled: 43 of 48 interruptions found, 4 of the 47
+    /// reported not real; 64 of 96 backchannels found with the right people, 20 of the 84 reported not;
+    /// docs/ACCURACY.md, "who is underneath, with three people").
+    public static let overlapFromVoices = "one microphone for the room finds overlapping speech from the voices only in part: about nine in ten interruptions are found and about one in twelve of those found is not real; about two in three backchannels are found and about one in four of those found is not right"
+    /// The same without the segmentation network (the hidden `--speaker-segmentation off`): the voices'
+    /// models alone (measured before the network, on the same rooms).
+    public static let overlapFromVoicesAlone = "one microphone for the room finds overlapping speech from the voices only in part: about half of the interruptions are found and nearly all of those found are real; backchannels are not measured"
 
     /// Leaves the backchannels out (not measured): their events, and every person's counts.
     public mutating func dropBackchannels() {

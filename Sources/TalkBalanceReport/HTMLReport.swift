@@ -406,7 +406,7 @@ public struct HTMLReport: Sendable {
     private func writeTurns(to emit: (String) -> Void) {
         let r = result
         let measured = r.overlapNotMeasured == nil
-        let backchannelsMeasured = measured && r.overlapInPart == nil
+        let backchannelsMeasured = measured && (r.overlapInPart == nil || r.backchannelsInPart == true)
         var s = "<section id=\"turns\" aria-labelledby=\"turns-h\">\n<h2 id=\"turns-h\">Turns and responses</h2>\n"
         s += "<table><thead><tr><th scope=\"col\">Person</th><th scope=\"col\" class=\"n\">Talk</th><th scope=\"col\" class=\"n\">Share</th><th scope=\"col\" class=\"n\">Turns</th><th scope=\"col\" class=\"n\">Mean turn</th><th scope=\"col\" class=\"n\">Longest turn</th><th scope=\"col\" class=\"n\">Mean response latency</th><th scope=\"col\" class=\"n\">Backchannels made / received</th><th scope=\"col\" class=\"n\">Overlap</th></tr></thead>\n<tbody>\n"
         for sp in r.speakers {

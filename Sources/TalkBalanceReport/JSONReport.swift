@@ -79,8 +79,12 @@ public struct JSONReport: Codable, Sendable, Equatable {
     /// when they were. Their counts are then 0 and mean "not measured".
     public var overlapNotMeasured: String?
     /// One microphone for the room, overlap found from the voices: how far to trust the overlap and the
-    /// interruptions; backchannels are then not measured (none listed, counts 0). Absent otherwise.
+    /// interruptions; backchannels are then not measured (none listed, counts 0) unless `backchannelsInPart`.
+    /// Absent otherwise.
     public var overlapInPart: String?
+    /// True when, with `overlapInPart`, the backchannels are reported too (found in part, as it says);
+    /// absent otherwise.
+    public var backchannelsInPart: Bool?
 
     public init(file: String, result r: SessionResult) {
         func s(_ samples: Int) -> Double { Self.seconds(samples, rate: r.sampleRate) }
@@ -117,6 +121,7 @@ public struct JSONReport: Codable, Sendable, Equatable {
         note = r.note
         overlapNotMeasured = r.overlapNotMeasured
         overlapInPart = r.overlapInPart
+        backchannelsInPart = r.backchannelsInPart == true ? true : nil
     }
 
     /// Seconds, rounded to the millisecond: how every time in the report is written.

@@ -115,7 +115,7 @@ public struct ReportRenderer: Sendable {
         line(pad("Person") + "  " + "Talk".leftPadded(7) + " " + "Share".leftPadded(6) + "  " + "Turns" + "  " + "Longest".leftPadded(8)
              + "  Interrupted  Was interrupted  Backchannels")
         let measured = r.overlapNotMeasured == nil
-        let backchannelsMeasured = measured && r.overlapInPart == nil
+        let backchannelsMeasured = measured && (r.overlapInPart == nil || r.backchannelsInPart == true)
         func count(_ n: Int, _ width: Int, measured: Bool = measured) -> String { (measured ? "\(n)" : "-").leftPadded(width) }
         for s in r.speakers {
             // From the share as printed (0.1 %), so a report re-rendered from its JSON draws the same bar.
@@ -167,7 +167,9 @@ public struct ReportRenderer: Sendable {
         let overlaps = r.events.filter { $0.kind == .overlap }.count
         let backchannels = r.events.filter { $0.kind == .backchannel }.count
         line()
-        if r.overlapNotMeasured == nil && r.overlapInPart != nil {
+        if r.overlapNotMeasured == nil && r.overlapInPart != nil && r.backchannelsInPart == true {
+            line("\(r.turns.count) turns, \(backchannels) backchannels and \(overlaps) overlaps (found in part), \(r.gapCount) gaps, \(r.pauseCount) pauses.")
+        } else if r.overlapNotMeasured == nil && r.overlapInPart != nil {
             line("\(r.turns.count) turns, \(overlaps) overlaps (found in part), \(r.gapCount) gaps, \(r.pauseCount) pauses (backchannels not measured).")
         } else if r.overlapNotMeasured == nil {
             line("\(r.turns.count) turns, \(backchannels) backchannels, \(overlaps) overlaps, \(r.gapCount) gaps, \(r.pauseCount) pauses.")

@@ -74,6 +74,7 @@ public enum ReportDecoding {
         result.note = r.note
         result.overlapNotMeasured = r.overlapNotMeasured
         result.overlapInPart = r.overlapInPart
+        result.backchannelsInPart = r.backchannelsInPart == true ? true : nil
         return result
     }
 

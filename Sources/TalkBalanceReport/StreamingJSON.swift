@@ -27,6 +27,7 @@ struct StreamingJSON {
         }
 
         emit("{\n")
+        if r.backchannelsInPart == true { emit("  \"backchannelsInPart\": true,\n") }
         array("balance", r.balance) { b in
             object([("shares", object(zip(labels, b.shares).sorted { $0.0 < $1.0 }.map { ($0.0, share($0.1)) })),
                     ("time", t(b.endSample)), ("window", t(b.windowSamples))])

@@ -130,7 +130,7 @@ struct Analyze: ParsableCommand {
     /// from the voices" and "the join at 0.8 s"); hidden, the defaults are the measured best.
     @Option(name: .customLong("overlap-tuning"), help: ArgumentHelp("With --speakers: KEY=VALUE,... among threshold (mean log-likelihood gain, default 1), min-run (s, 0.2), join (s, 0.8), window (frames, 41), components (16), top (4).", visibility: .hidden))
     var overlapTuning: String?
-    @Flag(name: .customLong("keep-backchannels"), help: ArgumentHelp("With --speakers: keep the backchannels the overlap from the voices gives (left out by default: too many are wrong).", visibility: .hidden))
+    @Flag(name: .customLong("keep-backchannels"), help: ArgumentHelp("With --speakers and --speaker-segmentation off: keep the backchannels the voices' models alone give (left out then: too many are wrong; with the network they are kept).", visibility: .hidden))
     var keepBackchannels = false
 
     /// Developer option for measuring the neural speech gate (docs/ACCURACY.md, "the neural speech gate"); hidden,

@@ -110,7 +110,7 @@ import TalkBalanceIO
                                             speakerSegmentation: false)
         let without = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
                                                voiceOverlap: nil)
-        #expect(with.overlapNotMeasured == nil && with.overlapInPart == SessionResult.overlapFromVoices)
+        #expect(with.overlapNotMeasured == nil && with.overlapInPart == SessionResult.overlapFromVoicesAlone && with.backchannelsInPart == nil)
         #expect(without.overlapNotMeasured == SessionResult.shortRunsOnly)
         let reference = try c.reference
         let truth = Self.overlapped(reference)
@@ -132,7 +132,7 @@ import TalkBalanceIO
         let with = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
         let voices = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
                                               speakerSegmentation: false)
-        #expect(with.overlapInPart == SessionResult.overlapFromVoices)
+        #expect(with.overlapInPart == SessionResult.overlapFromVoices && with.backchannelsInPart == true)
         let reference = try c.reference
         let truth = Self.overlapped(reference)
         let found = Self.overlapped(labeledSegments(with)), before = Self.overlapped(labeledSegments(voices))

@@ -92,6 +92,27 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
         #expect(decoded == JSONReport(file: "s.wav", result: result))
     }
 
+    /// One microphone for the room: overlap found in part; backchannels shown (found in part) only when
+    /// the analysis says so, and that survives the JSON report.
+    @Test(arguments: [false, true])
+    func backchannelsFoundInPart(reported: Bool) throws {
+        var result = try sampleSession()
+        result.overlapInPart = "found in part"
+        result.backchannelsInPart = reported ? true : nil
+        let json = ReportRenderer(file: "s.wav", result: result).render(.json)
+        let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect((root["backchannelsInPart"] as? Bool) == (reported ? true : nil))
+        let decoded = try ReportDecoding.result(fromJSON: json).result
+        #expect(decoded.backchannelsInPart == (reported ? true : nil))
+        for r in [result, decoded] {
+            let text = string(ReportRenderer(file: "s.wav", result: r).render(.text))
+            #expect(text.contains("1 backchannels and 1 overlaps (found in part)") == reported, "\(text)")
+            #expect(text.contains("(backchannels not measured)") == !reported, "\(text)")
+            let html = string(ReportRenderer(file: "s.wav", result: r).render(.html))
+            #expect(html.contains(">not measured</td>") == !reported)
+        }
+    }
+
     @Test func textReportNamesEachPersonWithTheirShare() throws {
         let text = string(ReportRenderer(file: "/tmp/my session.wav", result: try sampleSession()).render(.text))
         #expect(text.contains("my session.wav"))

@@ -299,7 +299,8 @@ public enum RoomAnalysis {
             let fromVoices = voices?.runs
             var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
             if let segmentation {
-                fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers)
+                fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers,
+                                                minimumSeconds: config.minSpeechSeconds)
                 // With three people or more, who is heard underneath is the voices' call (`attributed`).
                 if people >= 3, var finder = voices?.finder, let runs = fromNetwork, !runs.isEmpty {
                     fromNetwork = try attributed(runs, finder: &finder, open: open, geometry: frameGeometry, labels: labelled, options: voiceOverlap)
@@ -363,8 +364,11 @@ public enum RoomAnalysis {
                                        .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
-        if voicesScored {
+        if voicesScored && segmentation != nil {
             result.overlapInPart = SessionResult.overlapFromVoices
+            result.backchannelsInPart = true
+        } else if voicesScored {
+            result.overlapInPart = SessionResult.overlapFromVoicesAlone
             if voiceOverlap?.reportsBackchannels != true { result.dropBackchannels() }
         } else if overlaps == nil {
             result.overlapNotMeasured = SessionResult.shortRunsOnly
@@ -644,9 +648,10 @@ public enum RoomAnalysis {
     /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
     /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the
     /// analysis' people they share most frames with (of the frames the network gives to one speaker
-    /// alone; each person to one local speaker at most). Returns runs of frames and the person added.
+    /// alone; each person to one local speaker at most). Returns runs of frames and the person added, each
+    /// at least `minimumSeconds` long (the shortest speech counted anywhere, `AnalysisConfig.minSpeechSeconds`).
     static func segmentedOverlaps(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
-                                  speakers: Int) -> [(frames: Range<Int>, person: Int)] {
+                                  speakers: Int, minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
         let perChunk = SpeakerSegmenter.framesPerChunk
         let chunks = (classes.count + perChunk - 1) / perChunk
         let scale = Double(SpeakerSegmenter.sampleRate) / Double(geometry.sampleRate)
@@ -722,6 +727,7 @@ public enum RoomAnalysis {
         // person's, or begun before it) loses `handoverSeconds` on its other side; one with that person's
         // blocks on both sides goes.
         let handoverFrames = Int((Self.handoverSeconds * Double(geometry.sampleRate) / Double(geometry.hopLength)).rounded())
+        let minimumFrames = Int((minimumSeconds * Double(geometry.sampleRate) / Double(geometry.hopLength)).rounded())
         var trimmed: [(frames: Range<Int>, person: Int)] = []
         for run in runs {
             var lower = run.frames.lowerBound, upper = run.frames.upperBound
@@ -730,7 +736,7 @@ public enum RoomAnalysis {
             if before && after { continue }
             if before { upper -= handoverFrames }
             if after { lower += handoverFrames }
-            if lower < upper { trimmed.append((lower..<upper, run.person)) }
+            if upper - lower >= max(1, minimumFrames) { trimmed.append((lower..<upper, run.person)) }
         }
         return trimmed
     }

@@ -190,7 +190,8 @@ public struct VoiceOverlapFinder: Sendable {
         /// heard underneath in pieces 0.3-0.4 s apart made two "backchannels" at 0.3 s (room interruptions
         /// found 16 -> 18 of 24 on the tuning seeds, backchannels invented 10 -> 6; docs/ACCURACY.md).
         public var joinFrames = 80
-        /// Whether the report keeps the backchannels this overlap gives. Off: too many of them are wrong
+        /// Whether the report keeps the backchannels this overlap gives when it is the only source (live, and
+        /// offline without the segmentation network; with the network they are kept). Off: too many are wrong
         /// (docs/ACCURACY.md, "the join at 0.8 s"); a developer switch for measuring them.
         public var reportsBackchannels = false
         public init() {}
