@@ -294,18 +294,16 @@ public enum RoomAnalysis {
         var voiceRuns: [(frames: Range<Int>, person: Int)] = []
         var voicesScored = false
         if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap {
-            let voices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
-                                           speakers: speakers, options: voiceOverlap)
-            let fromVoices = voices?.runs
             var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
             if let segmentation {
                 fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers,
                                                 minimumSeconds: config.minSpeechSeconds)
-                // With three people or more, who is heard underneath is the voices' call (`attributed`).
-                if people >= 3, var finder = voices?.finder, let runs = fromNetwork, !runs.isEmpty {
-                    fromNetwork = try attributed(runs, finder: &finder, open: open, geometry: frameGeometry, labels: labelled, options: voiceOverlap)
-                }
             }
+            // With three people or more, who is heard underneath the network's runs is the voices' call.
+            let voices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
+                                           speakers: speakers, options: voiceOverlap, attributing: people >= 3 ? fromNetwork ?? [] : [])
+            let fromVoices = voices?.runs
+            if people >= 3, let attributed = voices?.attributed, fromNetwork != nil { fromNetwork = attributed }
             if fromVoices != nil || fromNetwork != nil {
                 voiceRuns = merged(fromNetwork ?? [], over: fromVoices ?? [])
                 voicesScored = true
@@ -525,12 +523,25 @@ public enum RoomAnalysis {
 
     /// Two more passes over the recording for `VoiceOverlapFinder`: the first gathers each person's
     /// frames said alone (blocks of one person, not under a short run of another), the second scores
-    /// every frame. Returns the overlapped frames and the diarizer's label of the person underneath, and the
-    /// finder with its voices' models; nil when fewer than two people said enough alone to be modelled.
+    /// every frame. Returns the overlapped frames and the diarizer's label of the person underneath; nil when
+    /// fewer than two people said enough alone to be modelled.
+    ///
+    /// `attributing`: other runs of someone heard underneath (the segmentation network's), returned in
+    /// `attributed` with each run's person the voices' call: the frames of a run, as the second pass scores
+    /// them (each as its labelled person with each other one underneath, `VoiceOverlapFinder.gains`), give
+    /// each other person a mean gain, and the run goes to the highest. The network says when well but, with
+    /// three people, often not who: a listener's backchannel leaves them no frame alone in the chunk to be
+    /// matched by, so it went to whoever spoke most nearby (docs/ACCURACY.md, "one person, who is underneath
+    /// with three people, and backchannels"). A run whose person has no model, or with no frame scored,
+    /// keeps its person.
     private static func voiceOverlaps(open: () throws -> AudioSource, geometry: FrameGeometry, labels: RoomDiarizer.Labels,
-                                      underneath: [Int8]?, speakers: Int, options: VoiceOverlapFinder.Options) throws(Failure)
-        -> (runs: [(frames: Range<Int>, person: Int)], finder: VoiceOverlapFinder)? {
+                                      underneath: [Int8]?, speakers: Int, options: VoiceOverlapFinder.Options,
+                                      attributing candidates: [(frames: Range<Int>, person: Int)] = []) throws(Failure)
+        -> (runs: [(frames: Range<Int>, person: Int)], attributed: [(frames: Range<Int>, person: Int)])? {
         var finder = VoiceOverlapFinder(people: speakers, options: options)
+        // Per candidate run and person: the sum and number of the gains scored.
+        var sums = [Double](repeating: 0, count: candidates.count * speakers), counts = [Int](repeating: 0, count: candidates.count * speakers)
+        var run = 0
         let mel = MelCepstrum(geometry: geometry, melBands: options.melBands, coefficients: 1, estimatesPitch: false, bandHz: options.bandHz)
         var scratch = [Float](repeating: 0, count: 1)
         for pass in 0..<2 {
@@ -544,7 +555,14 @@ public enum RoomAnalysis {
                     if pass == 0 && !alone { return }
                     scratch.withUnsafeMutableBufferPointer { mel.analyze(samples: window, into: $0) }
                     mel.withLogMelEnergies { energies in
-                        if pass == 0 { finder.collect(energies, person: Int(label)) } else { finder.score(energies, person: alone ? Int(label) : -1) }
+                        if pass == 0 { finder.collect(energies, person: Int(label)); return }
+                        finder.score(energies, person: alone ? Int(label) : -1)
+                        while run < candidates.count && candidates[run].frames.upperBound <= k { run += 1 }
+                        guard run < candidates.count, candidates[run].frames.contains(k) else { return }
+                        for q in 0..<speakers where !finder.gains[q].isNaN {
+                            sums[run * speakers + q] += Double(finder.gains[q])
+                            counts[run * speakers + q] += 1
+                        }
                     }
                 }
             } catch { throw .source(error) }
@@ -554,51 +572,16 @@ public enum RoomAnalysis {
             }
         }
         finder.finish()
-        return (joined(finder.runs, labels: labels, maxFrames: options.joinFrames), finder)
-    }
-
-    /// Who is heard underneath each of the segmentation network's `runs`, from the voices: one more pass
-    /// over the recording, the frames of the runs only, each scored as its labelled person with each other
-    /// one underneath (`VoiceOverlapFinder.scoreGains`); a run goes to the person with the highest mean
-    /// gain. The network says when well but, with three people, often not who: a listener's backchannel
-    /// leaves them no frame alone in the chunk to be matched by, so it went to whoever spoke most nearby
-    /// (docs/ACCURACY.md, "who is underneath, with three people"). A run whose person has no model keeps it.
-    static func attributed(_ runs: [(frames: Range<Int>, person: Int)], finder: inout VoiceOverlapFinder,
-                           open: () throws -> AudioSource, geometry: FrameGeometry, labels: RoomDiarizer.Labels,
-                           options: VoiceOverlapFinder.Options) throws(Failure) -> [(frames: Range<Int>, person: Int)] {
-        let people = finder.people
-        var sums = [Double](repeating: 0, count: runs.count * people), counts = [Int](repeating: 0, count: runs.count * people)
-        let mel = MelCepstrum(geometry: geometry, melBands: options.melBands, coefficients: 1, estimatesPitch: false, bandHz: options.bandHz)
-        var scratch = [Float](repeating: 0, count: 1)
-        var cursor = RoomDiarizer.Labels.FrameCursor(labels)
-        var r = 0
-        let source: AudioSource
-        do { source = try open() } catch { throw .source(error) }
-        do {
-            try forEachFrame(source, geometry: geometry, frameCount: min(labels.frameCount, runs[runs.count - 1].frames.upperBound)) { k, window in
-                while r < runs.count && runs[r].frames.upperBound <= k { r += 1 }
-                guard r < runs.count, runs[r].frames.contains(k) else { return }
-                let label = Int(cursor.label(at: k).label)
-                guard label >= 0 else { return }
-                scratch.withUnsafeMutableBufferPointer { mel.analyze(samples: window, into: $0) }
-                mel.withLogMelEnergies { energies in
-                    finder.scoreGains(energies, person: label)
-                    for q in 0..<people where !finder.gains[q].isNaN {
-                        sums[r * people + q] += Double(finder.gains[q])
-                        counts[r * people + q] += 1
-                    }
-                }
-            }
-        } catch { throw .source(error) }
-        return runs.enumerated().map { i, run in
-            guard finder.models[run.person] != nil else { return run }
-            var best = run.person, bestMean = -Double.infinity
-            for q in 0..<people where counts[i * people + q] > 0 {
-                let mean = sums[i * people + q] / Double(counts[i * people + q])
+        let attributed = candidates.enumerated().map { i, candidate -> (frames: Range<Int>, person: Int) in
+            guard finder.models[candidate.person] != nil else { return candidate }
+            var best = candidate.person, bestMean = -Double.infinity
+            for q in 0..<speakers where counts[i * speakers + q] > 0 {
+                let mean = sums[i * speakers + q] / Double(counts[i * speakers + q])
                 if mean > bestMean { best = q; bestMean = mean }
             }
-            return (run.frames, best)
+            return (candidate.frames, best)
         }
+        return (joined(finder.runs, labels: labels, maxFrames: options.joinFrames), attributed)
     }
 
     /// The speaker segmentation network's pass over the recording (`SpeakerSegmenter` on the mono mix), on a

@@ -218,7 +218,8 @@ public struct VoiceOverlapFinder: Sendable {
     private var topIndices: [Int]
     private var rank: [(Double, Int)] = []
     private var terms: [Double] = []
-    /// The last frame's gains (`scoreGains`), one per person.
+    /// The last frame `score`d: for each other person, the gain of the pair over the best single voice
+    /// (NaN where not scored).
     public private(set) var gains: [Float]
     /// The frames found overlapped and the person underneath, in time order (not with `streamsDecisions`).
     public private(set) var runs: [(frames: Range<Int>, person: Int)] = []
@@ -318,8 +319,8 @@ public struct VoiceOverlapFinder: Sendable {
         if pushed >= w { remove(slot: slot) }
         for q in 0..<people { ring[slot * people + q] = .nan }
         ringLabel[slot] = Int8(person)
+        scoreGains(logMel, person: person)
         if person >= 0, models[person] != nil {
-            scoreGains(logMel, person: person)
             for q in 0..<people where !gains[q].isNaN {
                 ring[slot * people + q] = gains[q]
                 sums[q] += Double(gains[q])
@@ -334,8 +335,9 @@ public struct VoiceOverlapFinder: Sendable {
 
     /// Frame `logMel`, given to `person` alone, scored as that person with each other one underneath: into
     /// `gains`, for each other person with a model, the pair's log-likelihood gain over the best single
-    /// voice (what `score` averages); NaN for the rest. The finder's decisions are not touched.
-    public mutating func scoreGains(_ logMel: UnsafeBufferPointer<Float>, person: Int) {
+    /// voice (what `score` averages; after `score`, that frame's); NaN for the rest, and for every person
+    /// when `person` is -1 or has no model. The finder's decisions are not touched.
+    private mutating func scoreGains(_ logMel: UnsafeBufferPointer<Float>, person: Int) {
         for q in 0..<people { gains[q] = .nan }
         guard person >= 0, person < people, models[person] != nil else { return }
         let d = options.melBands
