@@ -167,7 +167,7 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// The `overlapInPart` of the offline room analysis (measured on the generated rooms of `tools/evaluate
     /// --room`, tuning, held out and `--sweep-base 1701`, pooled: 43 of 48 interruptions found, 4 of the 47
     /// reported not real; 64 of 96 backchannels found with the right people, 20 of the 84 reported not;
-    /// docs/ACCURACY.md, "who is underneath, with three people").
+    /// docs/ACCURACY.md, "one person, who is underneath with three people, and backchannels").
     public static let overlapFromVoices = "one microphone for the room finds overlapping speech from the voices only in part: about nine in ten interruptions are found and about one in twelve of those found is not real; about two in three backchannels are found and about one in four of those found is not right"
     /// The same without the segmentation network (the hidden `--speaker-segmentation off`): the voices'
     /// models alone (measured before the network, on the same rooms).
