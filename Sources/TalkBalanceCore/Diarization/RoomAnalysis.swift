@@ -299,11 +299,11 @@ public enum RoomAnalysis {
                 fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers,
                                                 minimumSeconds: config.minSpeechSeconds)
             }
-            // With three people or more, who is heard underneath the network's runs is the voices' call.
+            // Who is heard underneath the network's runs is the voices' call (with two people, the other one).
             let voices = try voiceOverlaps(open: open, geometry: frameGeometry, labels: labelled, underneath: underneath,
-                                           speakers: speakers, options: voiceOverlap, attributing: people >= 3 ? fromNetwork ?? [] : [])
+                                           speakers: speakers, options: voiceOverlap, attributing: fromNetwork ?? [])
             let fromVoices = voices?.runs
-            if people >= 3, let attributed = voices?.attributed, fromNetwork != nil { fromNetwork = attributed }
+            if let attributed = voices?.attributed, fromNetwork != nil { fromNetwork = attributed }
             if fromVoices != nil || fromNetwork != nil {
                 voiceRuns = merged(fromNetwork ?? [], over: fromVoices ?? [])
                 voicesScored = true
