@@ -22,8 +22,10 @@ let package = Package(
         // The speaker-embedding network (weights by tools/voice-model) in plain C, built fast in debug too.
         .target(name: "CVoiceModel", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
         .target(name: "CSegmentationModel", cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
+        // The offline room analysis' speaker-embedding network; its weights are embedded from the .bin at compile time.
+        .target(name: "CSpeakerModel", exclude: ["speaker_model_weights.bin"], cSettings: [.unsafeFlags(["-O3", "-ffast-math"])]),
         // FFTW-backed spectral front end (the only FFTW user) and the speech network on it.
-        .target(name: "TalkBalanceDSP", dependencies: ["CFFTW", "CSpeechModel", "CVoiceModel", "CSegmentationModel"]),
+        .target(name: "TalkBalanceDSP", dependencies: ["CFFTW", "CSpeechModel", "CVoiceModel", "CSegmentationModel", "CSpeakerModel"]),
         // No C, no I/O: activity, attribution, conversation analysis, pipeline, session result.
         .target(name: "TalkBalanceCore", dependencies: ["TalkBalanceDSP"]),
         // Sound files (libsndfile) and ALSA capture: the only users of those C libraries.
