@@ -173,6 +173,13 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// models alone (measured before the network, on the same rooms).
     public static let overlapFromVoicesAlone = "one microphone for the room finds overlapping speech from the voices only in part: about half of the interruptions are found and nearly all of those found are real; backchannels are not measured"
 
+    /// The `note` of the offline room analysis when some of the people it was told of have no speech:
+    /// the voices told fewer apart (`RoomDiarizer.Options.sameVoiceSimilarity`).
+    public static func fewerVoices(found: Int, of people: Int, silent: [String]) -> String {
+        let names = silent.count == 1 ? silent[0] : silent.dropLast().joined(separator: ", ") + " and " + silent.last!
+        return "one microphone for the room, \(people) people: the voices told \(found) of them apart, so \(names) \(silent.count == 1 ? "has" : "have") no speech here (someone who says only a word or two, or whose voice is very like another's, is counted with the nearest voice)"
+    }
+
     /// Leaves the backchannels out (not measured): their events, and every person's counts.
     public mutating func dropBackchannels() {
         events.removeAll { $0.kind == .backchannel }

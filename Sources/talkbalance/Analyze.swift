@@ -138,10 +138,14 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("speech-gate"), help: ArgumentHelp("With --speakers: off, or KEY=VALUE,... among threshold (speech probability, default 0.5) and reach (s, 0.5).", visibility: .hidden))
     var speechGate: String?
 
-    /// Developer option for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
-    /// embeddings"); hidden, on by default.
-    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
+    /// Developer options for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
+    /// embeddings", "CAM++"); hidden.
+    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, Resemblyzer's network live), cam, resemblyzer (offline: the network before CAM++) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
+    @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
+    var sameVoice: String?
+    @Option(name: .customLong("min-cluster-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: a cluster of fewer windows is not a person (1-20; default 2).", visibility: .hidden))
+    var minClusterWindows: Int?
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well).", visibility: .hidden))
     var speakerSegmentation: String?
 
@@ -319,8 +323,14 @@ struct Analyze: ParsableCommand {
         if overlapSpreadDB != nil && (speakers != 2 || spatial != true) {
             fail("--overlap-spread-db needs --speakers 2 and --spatial (a stereo recorder between two people)", code: Exit.usage)
         }
-        if let voiceEmbedding, voiceEmbedding != "on" && voiceEmbedding != "off" {
-            fail("--voice-embedding must be on or off", code: Exit.usage)
+        if let voiceEmbedding, voiceEmbedding != "on" && voiceEmbedding != "off" && RoomDiarizer.Options.VoiceNetwork(rawValue: voiceEmbedding) == nil {
+            fail("--voice-embedding must be on, off, \(RoomDiarizer.Options.VoiceNetwork.allCases.map(\.rawValue).joined(separator: " or "))", code: Exit.usage)
+        }
+        if let minClusterWindows, !(1...20).contains(minClusterWindows) {
+            fail("--min-cluster-windows must be between 1 (every cluster is a person) and 20", code: Exit.usage)
+        }
+        if let sameVoice, sameVoice != "off" && !(Double(sameVoice).map { (-1...1).contains($0) } ?? false) {
+            fail("--same-voice must be off or a cosine similarity between -1 and 1", code: Exit.usage)
         }
         if let speakerSegmentation, speakerSegmentation != "on" && speakerSegmentation != "off" {
             fail("--speaker-segmentation must be on or off", code: Exit.usage)
@@ -383,6 +393,9 @@ struct Analyze: ParsableCommand {
                 if let clustering = roomClustering.flatMap(RoomDiarizer.Options.Clustering.init(rawValue:)) { options.clustering = clustering }
                 if maxSpeakers != nil { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
                 if voiceEmbedding == "off" { options.voiceEmbedding = false }
+                if let network = voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) { options.voiceNetwork = network }
+                if let sameVoice { options.sameVoiceSimilarity = Double(sameVoice) }
+                if let minClusterWindows { options.minClusterWindows = minClusterWindows }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },

@@ -189,6 +189,7 @@ struct Live: ParsableCommand {
                                                        matching: enrolled.isEmpty ? result.segments : nil)
                 offline.marks = result.marks
                 offline.note = "one microphone for the room, \(people) people: who speaks when from the offline analysis of the recording \(record) (as `analyze --speakers \(people)`), re-run at the end of the live session; the live meter and lines were decided online"
+                    + (offline.note.map { "; " + $0.replacingOccurrences(of: "one microphone for the room, \(people) people: ", with: "") } ?? "")
                 result = offline
             } catch {
                 FileHandle.standardError.write(Data("talkbalance: the offline re-analysis failed (\(error)); the report keeps the online result\n".utf8))

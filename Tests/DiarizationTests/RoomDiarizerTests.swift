@@ -38,6 +38,56 @@ struct TestRandom {
         for i in items.indices { for j in items.indices where j > i { #expect((truth[i] == truth[j]) == (sub[i] == sub[j])) } }
     }
 
+    /// Unit vectors around a direction (16 numbers): cosine similarity to it about 0.9.
+    static func around(_ centre: [Double], rng: inout TestRandom) -> [Double] {
+        let v = centre.map { $0 + 0.08 * rng.gaussian() }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { $0 / norm }
+    }
+    static func axis(_ k: Int, _ scale: Double = 1) -> [Double] { (0..<16).map { $0 == k ? scale : 0 } }
+
+    @Test("same-voice merge: two registers of one voice become one, two voices stay two")
+    func sameVoiceMerge() {
+        var rng = TestRandom(state: 7)
+        // Voice a in two registers (cosine 0.74 between them), voice b at right angles to both.
+        let a = Self.axis(0), register = zip(Self.axis(0), Self.axis(2, 0.9)).map { $0 + $1 }, b = Self.axis(1)
+        var items: [[Double]] = [], truth: [Int] = []
+        for i in 0..<60 {
+            let which = i % 3
+            items.append(Self.around(which == 0 ? a : which == 1 ? register : b, rng: &rng))
+            truth.append(which == 2 ? 1 : 0)
+        }
+        let three = RoomDiarizer.averageLinkage(items, clusters: 3)
+        #expect(Set(three).count == 3)
+        let merged = RoomDiarizer.mergedSameVoices(items, labels: three, threshold: 0.3)
+        #expect(Set(merged).count == 2)
+        for i in items.indices { for j in items.indices where j > i { #expect((truth[i] == truth[j]) == (merged[i] == merged[j])) } }
+        // Above the registers' similarity nothing is merged; two voices at right angles are not merged.
+        #expect(Set(RoomDiarizer.mergedSameVoices(items, labels: three, threshold: 0.95)).count == 3)
+        let voices = items.indices.filter { $0 % 3 != 1 }.map { items[$0] }
+        let two = RoomDiarizer.averageLinkage(voices, clusters: 2)
+        #expect(Set(RoomDiarizer.mergedSameVoices(voices, labels: two, threshold: 0.3)).count == 2)
+    }
+
+    @Test("small clusters are not people: two outlying items join a voice, the three voices are found")
+    func smallClusters() {
+        var rng = TestRandom(state: 11)
+        var items: [[Double]] = [], truth: [Int] = []
+        for i in 0..<45 { items.append(Self.around(Self.axis(i % 3), rng: &rng)); truth.append(i % 3) }
+        // Two items far from every voice (as a window across two voices can be): average linkage merges
+        // two voices (at right angles) before it takes them in.
+        let away = (0..<16).map { $0 < 3 ? -1.0 : 0 }
+        for _ in 0..<2 { items.append(Self.around(away, rng: &rng)); truth.append(-1) }
+        let plain = RoomDiarizer.averageLinkage(items, clusters: 3)
+        let sizes = Dictionary(grouping: plain, by: { $0 }).mapValues(\.count).values.sorted()
+        #expect(sizes == [2, 15, 30], "the two outliers are a cluster of their own, two voices one: \(sizes)")
+        let kept = RoomDiarizer.withoutSmallClusters(items, labels: plain, speakers: 3, minimum: 3)
+        #expect(Set(kept).count == 3)
+        for i in 0..<45 { for j in 0..<45 where j > i { #expect((truth[i] == truth[j]) == (kept[i] == kept[j])) } }
+        // Never reached (no clustering into up to 11 has three of 30 items or more): the labels as they were.
+        #expect(RoomDiarizer.withoutSmallClusters(items, labels: plain, speakers: 3, minimum: 30) == plain)
+    }
+
     @Test("GLR clustering separates Gaussian sources from their statistics")
     func glr() {
         var rng = TestRandom(state: 7)

@@ -258,7 +258,7 @@ public enum RoomAnalysis {
             labelled = withoutActuallyEscaping(open) { open in
                 diarizer!.finishBlocks(enrolled: enrolled.map(\.voice), embed: options.voiceEmbedding ? { windows in
                     guard let frameGeometry else { return nil }
-                    do throws(Failure) { return try embedWindows(windows, open: open, geometry: frameGeometry) } catch {
+                    do throws(Failure) { return try embedWindows(windows, open: open, geometry: frameGeometry, network: options.voiceNetwork) } catch {
                         embeddingFailure = error
                         return nil
                     }
@@ -362,6 +362,10 @@ public enum RoomAnalysis {
                                        .sorted { $0.sample < $1.sample },
                                    silenceSamples: conversation.silenceSamples, overlapSamples: conversation.overlapSamples,
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
+        let silentPeople = result.speakers.filter { $0.talkSamples == 0 }.map(\.label)
+        if !atMost && speakers > 1 && !silentPeople.isEmpty {
+            result.note = SessionResult.fewerVoices(found: speakers - silentPeople.count, of: speakers, silent: silentPeople)
+        }
         if voicesScored && segmentation != nil {
             result.overlapInPart = SessionResult.overlapFromVoices
             result.backchannelsInPart = true
@@ -765,23 +769,44 @@ public enum RoomAnalysis {
     }
 
     /// One more pass over the recording for `RoomDiarizer.finishBlocks(embed:)`: each window's frames
-    /// (ranges of frames, in time order) through `VoiceEmbedder`, `batchSize` windows at a time. Memory:
-    /// the mel bands of the windows begun and not yet embedded (40 floats a frame; the windows overlap,
-    /// so a frame is in about three) and one batch. Nil when the network's memory cannot be had.
+    /// (ranges of frames, in time order) through the network (`SpeakerEmbedder`, CAM++, one window at a
+    /// time; or `VoiceEmbedder`, 16 windows at a time). Memory: the bands of the windows begun and not
+    /// yet embedded (80 or 40 floats a frame; the windows overlap, so a frame is in about three) and one
+    /// batch. Nil when the network's memory cannot be had.
     static func embedWindows(_ windows: [[Range<Int>]], open: () throws -> AudioSource,
-                             geometry: FrameGeometry) throws(Failure) -> [[Float]]? {
-        let embedder = VoiceEmbedder(sampleRate: geometry.sampleRate)
-        guard geometry.windowLength >= embedder.windowLength else { return nil }
-        let batchSize = 16
+                             geometry: FrameGeometry, network: RoomDiarizer.Options.VoiceNetwork) throws(Failure) -> [[Float]]? {
+        let bandCount: Int, windowLength: Int, batchSize: Int
+        let measure: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
+        let embed: ([[Float]]) -> [[Float]]?
+        switch network {
+        case .camPlusPlus:
+            let embedder = SpeakerEmbedder(sampleRate: geometry.sampleRate)
+            (bandCount, windowLength, batchSize) = (SpeakerEmbedder.bands, embedder.windowLength, 1)
+            measure = { embedder.logMel(centredIn: $0, into: $1) }
+            embed = { batch in
+                var out: [[Float]] = []
+                for stretch in batch {
+                    guard let e = SpeakerEmbedder.embed(stretch) else { return nil }
+                    out.append(e)
+                }
+                return out
+            }
+        case .resemblyzer:
+            let embedder = VoiceEmbedder(sampleRate: geometry.sampleRate)
+            (bandCount, windowLength, batchSize) = (VoiceEmbedder.bands, embedder.windowLength, 16)
+            measure = { embedder.melPowers(centredIn: $0, into: $1) }
+            embed = { VoiceEmbedder.embed($0) }
+        }
+        guard geometry.windowLength >= windowLength else { return nil }
         var out = [[Float]](repeating: [], count: windows.count)
         var pending: [(window: Int, range: Int, mel: [Float])] = []
         var batch: [(window: Int, mel: [Float])] = []
         var next = 0
         var failed = false
-        var bands = [Float](repeating: 0, count: VoiceEmbedder.bands)
+        var bands = [Float](repeating: 0, count: bandCount)
         func flush() {
             guard !batch.isEmpty else { return }
-            if let e = VoiceEmbedder.embed(batch.map(\.mel)) {
+            if let e = embed(batch.map(\.mel)) {
                 for (k, item) in batch.enumerated() { out[item.window] = e[k] }
             } else {
                 failed = true
@@ -804,7 +829,7 @@ public enum RoomAnalysis {
                     while pending[i].range < ranges.count && ranges[pending[i].range].upperBound <= k { pending[i].range += 1 }
                     if pending[i].range < ranges.count && ranges[pending[i].range].contains(k) {
                         if !measured {
-                            bands.withUnsafeMutableBufferPointer { embedder.melPowers(centredIn: window, into: $0) }
+                            bands.withUnsafeMutableBufferPointer { measure(window, $0) }
                             measured = true
                         }
                         pending[i].mel.append(contentsOf: bands)

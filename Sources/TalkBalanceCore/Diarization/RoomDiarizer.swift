@@ -21,9 +21,11 @@ import Foundation
 ///    nearest cluster centroid). By default (`Options.Clustering.overclustered`) this is done by cosine
 ///    and by Euclidean distance, into `speakers` and into one more cluster with each pair merged; every
 ///    candidate is re-segmented (step 3) and the likeliest, with changes of person costing extra, kept.
-///    When the caller can embed windows with the neural voice encoder (`finishBlocks(embed:)`, see
-///    `Options.voiceEmbedding`), the windows' embeddings are clustered instead (cosine, average linkage,
-///    exactly `speakers`; at most `maxEmbeddedWindows`) and that one clustering is re-segmented.
+///    When the caller can embed windows with a neural network (`finishBlocks(embed:)`, see
+///    `Options.voiceEmbedding` and `Options.voiceNetwork`), the windows' embeddings are clustered instead
+///    (cosine, average linkage, `speakers` clusters of at least `minClusterWindows` windows, the other
+///    windows joining the nearest; at most `maxEmbeddedWindows`; with `sameVoiceSimilarity` clusters of
+///    one voice merged) and that one clustering is re-segmented.
 /// 3. Re-segmentation: a diagonal Gaussian per cluster is fitted on the blocks it holds; every block is
 ///    scored under each Gaussian (exact from the block sums) and a Viterbi pass with a speaker-switch
 ///    penalty relabels the blocks; repeated `iterations` times.
@@ -74,12 +76,37 @@ public struct RoomDiarizer: Sendable {
         public var spatialSwitchPenalty: Double = 20
         public var iterations: Int = 3
         public var maxClusteredWindows: Int = 1200
-        /// Cluster the voices by neural embeddings (`VoiceEmbedder`) when the caller can make them
+        /// Cluster the voices by neural embeddings (`voiceNetwork`) when the caller can make them
         /// (`finishBlocks(embed:)`; no enrolled voices, no `fewerPeopleWeight`): on the AMI excerpts strict
         /// DER 54.4% -> 48.1% (docs/ACCURACY.md, "neural voice embeddings").
         public var voiceEmbedding: Bool = true
-        /// Most windows embedded (evenly spaced when there are more): bounds the network's work.
-        public var maxEmbeddedWindows: Int = 600
+        /// The network that embeds the windows (offline; the live re-clustering uses `VoiceEmbedder`).
+        public enum VoiceNetwork: String, Sendable, Equatable, CaseIterable {
+            /// CAM++ (`SpeakerEmbedder`, the default since 2026-11-28): on the fresh rooms 1701-1706 strict
+            /// DER 11.9% -> 8.3% (a clustering failure fixed), the AMI excerpts 40.7% -> 40.0%; one
+            /// synthetic quiet partner worse (docs/ACCURACY.md, "CAM++").
+            case camPlusPlus = "cam"
+            /// Resemblyzer's GE2E encoder (`VoiceEmbedder`), the network before (hidden `--voice-embedding resemblyzer`).
+            case resemblyzer
+        }
+        public var voiceNetwork: VoiceNetwork = .camPlusPlus
+        /// Most windows embedded (evenly spaced when there are more): bounds the network's work. CAM++
+        /// costs about four times Resemblyzer's network a window; 300 keeps an hour at about 110x real
+        /// time (600 gave 74x; tools/bench, docs/BENCHMARKS.md).
+        public var maxEmbeddedWindows: Int = 300
+        /// With the neural embeddings: once the windows are in `speakers` clusters, two clusters whose
+        /// windows' mean cosine similarity is above this are one voice, and are merged (again, while a
+        /// pair is): fewer people than `speakers` are found when some were never heard alone for a
+        /// window, rather than one talker split to make up the number. nil: exactly `speakers`.
+        public var sameVoiceSimilarity: Double? = nil
+        /// With the neural embeddings: a cluster of fewer windows than this is not a person but windows
+        /// that mix voices (or noise): the windows are clustered into more clusters, until `speakers` of them
+        /// have at least this many windows (at most `speakers + 8` clusters), and the windows of the rest
+        /// join the nearest of those. nil (or never reached): the `speakers` clusters as they come.
+        /// 2: a window of its own is no person (a window across two voices, which CAM++ places far
+        /// from both: paa-diarizationExample 5.7% -> 19.2% strict DER without this, AMI excerpts 42.1%
+        /// -> 40.0% with it; the rooms and quiet partners do not change).
+        public var minClusterWindows: Int? = 2
         public enum Clustering: String, Sendable, Equatable, CaseIterable {
             /// Average-linkage agglomerative clustering of window embeddings, cosine distance.
             case cosine
@@ -312,7 +339,7 @@ public struct RoomDiarizer: Sendable {
                                          initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
         default:
             if voices.isEmpty, options.fewerPeopleWeight == nil, let embed, let initial = embeddedLabels(stats: stats, embed: embed) {
-                blockLabels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: speakers, options: options)
+                blockLabels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
             } else if voices.isEmpty && (options.clustering == .likelier || options.clustering == .overclustered) {
                 blockLabels = likeliestCandidate(stats: stats, overclustered: options.clustering == .overclustered)
             } else {
@@ -748,7 +775,9 @@ public struct RoomDiarizer: Sendable {
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 1e-12 ? v.map { $0 / norm } : v
         }
-        let windowLabels = Self.averageLinkage(units, clusters: speakers)
+        var windowLabels = Self.averageLinkage(units, clusters: speakers)
+        if let minimum = options.minClusterWindows { windowLabels = Self.withoutSmallClusters(units, labels: windowLabels, speakers: speakers, minimum: minimum) }
+        if let threshold = options.sameVoiceSimilarity { windowLabels = Self.mergedSameVoices(units, labels: windowLabels, threshold: threshold) }
         // Each block (also those between embedded windows, when thinned) takes the window whose centre
         // is nearest; the centres are in time order.
         func distance(_ b: Int, _ w: Int) -> Int { abs(2 * b - (chosen[w].lowerBound + chosen[w].upperBound - 1)) }
@@ -759,6 +788,69 @@ public struct RoomDiarizer: Sendable {
             labels[b] = windowLabels[w]
         }
         return labels
+    }
+
+    /// `options.minClusterWindows`: `speakers` clusters of at least `minimum` items each, from a finer
+    /// average-linkage clustering, the other items joining the one whose items they are most similar to
+    /// on average; `labels` when no clustering into up to `speakers + 8` has that many.
+    static func withoutSmallClusters(_ units: [[Double]], labels: [Int], speakers: Int, minimum: Int) -> [Int] {
+        func sizes(_ l: [Int]) -> [Int: Int] { l.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+        var current = labels
+        var k = speakers
+        while sizes(current).values.filter({ $0 >= minimum }).count < speakers {
+            k += 1
+            guard k <= speakers + 8, k < units.count else { return labels }
+            current = averageLinkage(units, clusters: k)
+        }
+        let counted = sizes(current)
+        guard counted.values.contains(where: { $0 < minimum }) else { return current }
+        let people = counted.filter { $0.value >= minimum }.sorted { $0.value > $1.value }.prefix(speakers).map(\.key)
+        let dim = units[0].count
+        var sums = [Int: [Double]]()
+        for p in people { sums[p] = [Double](repeating: 0, count: dim) }
+        for (i, l) in current.enumerated() where sums[l] != nil { for d in 0..<dim { sums[l]![d] += units[i][d] } }
+        var out = current
+        for i in current.indices where sums[current[i]] == nil {
+            var best = people[0], bestSimilarity = -Double.infinity
+            for p in people {
+                var dot = 0.0
+                for d in 0..<dim { dot += units[i][d] * sums[p]![d] }
+                let similarity = dot / Double(counted[p]!)
+                if similarity > bestSimilarity { bestSimilarity = similarity; best = p }
+            }
+            out[i] = best
+        }
+        return numberedInOrder(out)
+    }
+
+    /// Merges the two clusters of `labels` whose items' mean cosine similarity (items: unit vectors) is
+    /// highest while it is above `threshold`; labels renumbered in order of first appearance.
+    static func mergedSameVoices(_ units: [[Double]], labels: [Int], threshold: Double) -> [Int] {
+        guard let dim = units.first?.count else { return labels }
+        var owner = labels
+        let k = (labels.max() ?? -1) + 1
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
+        var sizes = [Double](repeating: 0, count: k)
+        for (i, l) in labels.enumerated() {
+            sizes[l] += 1
+            for d in 0..<dim { sums[l][d] += units[i][d] }
+        }
+        var alive = Set(0..<k)
+        while alive.count > 1 {
+            var best: (Double, Int, Int)? = nil
+            for a in alive { for b in alive where a < b {
+                var dot = 0.0
+                for d in 0..<dim { dot += sums[a][d] * sums[b][d] }
+                let similarity = dot / (sizes[a] * sizes[b])
+                if similarity > (best?.0 ?? -.infinity) { best = (similarity, a, b) }
+            } }
+            guard let (similarity, a, b) = best, similarity > threshold else { break }
+            for d in 0..<dim { sums[a][d] += sums[b][d] }
+            sizes[a] += sizes[b]
+            alive.remove(b)
+            for i in owner.indices where owner[i] == b { owner[i] = a }
+        }
+        return numberedInOrder(owner)
     }
 
     /// Block ranges of the sliding windows.
