@@ -22,8 +22,7 @@ public final class SpeakerEmbedder {
 
     private let fft: FFTWPlan
     private let window: [Float]
-    /// Per band: its first bin and its weights on the bins from there.
-    private let filters: [(first: Int, weights: [Float])]
+    private let filters: BandFilters
     private var frame: [Float]
     private let powerScale: Float
     private let preEmphasis: Float
@@ -47,20 +46,10 @@ public final class SpeakerEmbedder {
         let low = mel(20), high = mel(8000)
         let step = (high - low) / Double(Self.bands + 1)
         let binHz = Double(sampleRate) / Double(size)
-        filters = (0..<Self.bands).map { b in
+        filters = BandFilters(count: Self.bands, bins: 0..<(size / 2)) { b, k in
             let left = low + Double(b) * step, centre = left + step, right = centre + step
-            var first = -1
-            var weights: [Float] = []
-            for k in 0..<(size / 2) {
-                let m = mel(Double(k) * binHz)
-                let w = max(0, min((m - left) / (centre - left), (right - m) / (right - centre)))
-                if w > 0 {
-                    if first < 0 { first = k }
-                    while first + weights.count < k { weights.append(0) }
-                    weights.append(Float(w))
-                }
-            }
-            return (max(0, first), weights)
+            let m = mel(Double(k) * binHz)
+            return max(0, min((m - left) / (centre - left), (right - m) / (right - centre)))
         }
     }
 
@@ -84,14 +73,7 @@ public final class SpeakerEmbedder {
             }
             for i in n..<buffer.count { buffer[i] = 0 }
         }, read: { spectrum in
-            for (b, filter) in filters.enumerated() {
-                var sum: Float = 0
-                for (j, w) in filter.weights.enumerated() {
-                    let re = spectrum[2 * (filter.first + j)], im = spectrum[2 * (filter.first + j) + 1]
-                    sum += w * (re * re + im * im)
-                }
-                bands[b] = log(max(sum * powerScale, Float.ulpOfOne))
-            }
+            filters.apply(spectrum, into: bands) { log(max($0 * powerScale, Float.ulpOfOne)) }
         })
     }
 

@@ -24,8 +24,7 @@ public final class VoiceEmbedder {
     private let fft: FFTWPlan
     private let window: [Float]
     private let powerScale: Float
-    /// Per band: its first bin and its weights on the bins from there.
-    private let filters: [(first: Int, weights: [Float])]
+    private let filters: BandFilters
 
     public init(sampleRate: Int) {
         precondition(sampleRate >= 4000, "the voice encoder needs at least 4 kHz")
@@ -44,20 +43,10 @@ public final class VoiceEmbedder {
         let edges = (0..<(Self.bands + 2)).map { hz(top * Double($0) / Double(Self.bands + 1)) }
         let binHz = Double(sampleRate) / Double(n)
         let bins = n / 2 + 1
-        filters = (0..<Self.bands).map { b in
-            var first = -1
-            var weights: [Float] = []
-            for k in 0..<bins {
-                let f = Double(k) * binHz
-                let lower = (f - edges[b]) / (edges[b + 1] - edges[b]), upper = (edges[b + 2] - f) / (edges[b + 2] - edges[b + 1])
-                let w = max(0, min(lower, upper)) * 2 / (edges[b + 2] - edges[b])
-                if w > 0 {
-                    if first < 0 { first = k }
-                    while first + weights.count < k { weights.append(0) }
-                    weights.append(Float(w))
-                }
-            }
-            return (max(0, first), weights)
+        filters = BandFilters(count: Self.bands, bins: 0..<bins) { b, k in
+            let f = Double(k) * binHz
+            let lower = (f - edges[b]) / (edges[b + 1] - edges[b]), upper = (edges[b + 2] - f) / (edges[b + 2] - edges[b + 1])
+            return max(0, min(lower, upper)) * 2 / (edges[b + 2] - edges[b])
         }
     }
 
@@ -69,14 +58,7 @@ public final class VoiceEmbedder {
         fft.forward(fill: { buffer in
             for i in 0..<windowLength { buffer[i] = samples[offset + i] * window[i] }
         }, read: { spectrum in
-            for (b, filter) in filters.enumerated() {
-                var sum: Float = 0
-                for (j, w) in filter.weights.enumerated() {
-                    let re = spectrum[2 * (filter.first + j)], im = spectrum[2 * (filter.first + j) + 1]
-                    sum += w * (re * re + im * im)
-                }
-                bands[b] = sum * powerScale
-            }
+            filters.apply(spectrum, into: bands) { $0 * powerScale }
         })
     }
 

@@ -14,23 +14,10 @@ struct SpeakerEmbedderTests {
     /// Each 10 ms frame's log mel energies (the frame centred on the middle of the frame's hop, zeros
     /// beyond the recording, as the reference tool frames it), channels averaged.
     static func frames(path: String) throws -> [[Float]] {
-        let reader = try SoundFileReader(path: path)
-        let channels = reader.format.channelCount
-        let audio = try MonoAudio.load(path: path)
-        let samples = audio.samples.map { $0 / Float(channels) }
-        let embedder = SpeakerEmbedder(sampleRate: audio.sampleRate)
-        let hop = audio.sampleRate / 100, n = embedder.windowLength
-        let count = (samples.count + hop - 1) / hop
-        var window = [Float](repeating: 0, count: n)
-        var bands = [Float](repeating: 0, count: SpeakerEmbedder.bands)
-        var out: [[Float]] = []
-        for k in 0..<count {
-            let start = k * hop + hop / 2 - n / 2
-            for i in 0..<n { let j = start + i; window[i] = j >= 0 && j < samples.count ? samples[j] : 0 }
-            window.withUnsafeBufferPointer { w in bands.withUnsafeMutableBufferPointer { embedder.logMel(centredIn: w, into: $0) } }
-            out.append(bands)
-        }
-        return out
+        try centredFrames(path: path, bands: SpeakerEmbedder.bands) { rate in
+            let embedder = SpeakerEmbedder(sampleRate: rate)
+            return (embedder.windowLength, { embedder.logMel(centredIn: $0, into: $1) })
+        }.frames
     }
 
     static func embeddings(path: String, framesEach: Int = 150) throws -> [[Float]] {

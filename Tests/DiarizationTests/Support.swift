@@ -393,3 +393,29 @@ func withDemoAt48kHz(_ tag: String, _ body: (String) throws -> Void) throws {
     try #require(sox.succeeded, "\(sox.stderr)")
     try body(high)
 }
+
+/// Each 10 ms frame of the recording at `path` (channels averaged) measured by a voice network's front end:
+/// `frontEnd(rate)` gives its window length and what it writes for one window (`bands` floats), and is
+/// handed the window centred on the middle of the frame's hop, zeros beyond the recording, as the
+/// reference tools (`tools/voice-model`, `tools/speaker-model --reference`) frame it.
+func centredFrames(path: String, bands: Int,
+                   frontEnd: (_ rate: Int) -> (windowLength: Int, measure: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void)) throws -> (rate: Int, frames: [[Float]]) {
+    // The channels averaged (`MonoAudio` adds them), as the reference tools do.
+    let reader = try SoundFileReader(path: path)
+    let channels = reader.format.channelCount
+    let audio = try MonoAudio.load(path: path)
+    let samples = audio.samples.map { $0 / Float(channels) }
+    let (n, measure) = frontEnd(audio.sampleRate)
+    let hop = audio.sampleRate / 100
+    let count = (samples.count + hop - 1) / hop
+    var window = [Float](repeating: 0, count: n)
+    var out = [Float](repeating: 0, count: bands)
+    var frames: [[Float]] = []
+    for k in 0..<count {
+        let start = k * hop + hop / 2 - n / 2
+        for i in 0..<n { let j = start + i; window[i] = j >= 0 && j < samples.count ? samples[j] : 0 }
+        window.withUnsafeBufferPointer { w in out.withUnsafeMutableBufferPointer { measure(w, $0) } }
+        frames.append(out)
+    }
+    return (audio.sampleRate, frames)
+}
