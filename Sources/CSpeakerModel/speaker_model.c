@@ -134,10 +134,10 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
     long head = (long)M * BANDS * t, columns = (long)M * 9 * (BANDS / 2) * t;
     long dense = 1024L * t2, denseColumns = 320L * 5 * t2;
     if (denseColumns < 128L * 3 * t2) denseColumns = 128L * 3 * t2;
-    float *buffer = malloc(sizeof(float) * (3 * head + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t) + 2 * dense + denseColumns + 2 * BOTTLENECK * (long)t2));
+    float *buffer = malloc(sizeof(float) * (3 * head + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t) + 2 * dense + denseColumns + BOTTLENECK * (long)t2));
     if (!buffer) return -1;
     float *x = buffer, *y = x + head, *z = y + head, *cols = z + head;
-    float *d0 = cols + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t), *d1 = d0 + dense, *dcols = d1 + dense, *h = dcols + denseColumns, *hh = h + BOTTLENECK * (long)t2;
+    float *d0 = cols + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t), *d1 = d0 + dense, *dcols = d1 + dense, *h = dcols + denseColumns;
     const float *w = (const float *)weight_bytes;
 
     // The input, band-major (1 x 80 x t), less each band's mean over the frames.
@@ -244,7 +244,6 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
         for (int i = 0; i < 2 * c; i++) v += wd[(long)j * 2 * c + i] * stats[i];
         embedding[j] = v;
     }
-    (void)hh;
     free(buffer);
     return 0;
 }

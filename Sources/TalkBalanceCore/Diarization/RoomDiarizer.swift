@@ -92,7 +92,7 @@ public struct RoomDiarizer: Sendable {
         public var voiceNetwork: VoiceNetwork = .camPlusPlus
         /// Most windows embedded (evenly spaced when there are more): bounds the network's work. CAM++
         /// costs about four times Resemblyzer's network a window; 300 keeps an hour at about 110x real
-        /// time (600 gave 74x; tools/bench, docs/BENCHMARKS.md).
+        /// time (tools/bench, docs/BENCHMARKS.md).
         public var maxEmbeddedWindows: Int = 300
         /// With the neural embeddings: once the windows are in `speakers` clusters, two clusters whose
         /// windows' mean cosine similarity is above this are one voice, and are merged (again, while a
@@ -794,31 +794,19 @@ public struct RoomDiarizer: Sendable {
     /// average-linkage clustering, the other items joining the one whose items they are most similar to
     /// on average; `labels` when no clustering into up to `speakers + 8` has that many.
     static func withoutSmallClusters(_ units: [[Double]], labels: [Int], speakers: Int, minimum: Int) -> [Int] {
-        func sizes(_ l: [Int]) -> [Int: Int] { l.reduce(into: [:]) { $0[$1, default: 0] += 1 } }
         var current = labels
         var k = speakers
-        while sizes(current).values.filter({ $0 >= minimum }).count < speakers {
+        while clusterSums(units, labels: current).sizes.filter({ $0 >= Double(minimum) }).count < speakers {
             k += 1
             guard k <= speakers + 8, k < units.count else { return labels }
             current = averageLinkage(units, clusters: k)
         }
-        let counted = sizes(current)
-        guard counted.values.contains(where: { $0 < minimum }) else { return current }
-        let people = counted.filter { $0.value >= minimum }.sorted { $0.value > $1.value }.prefix(speakers).map(\.key)
-        let dim = units[0].count
-        var sums = [Int: [Double]]()
-        for p in people { sums[p] = [Double](repeating: 0, count: dim) }
-        for (i, l) in current.enumerated() where sums[l] != nil { for d in 0..<dim { sums[l]![d] += units[i][d] } }
+        let (sums, sizes) = clusterSums(units, labels: current)
+        guard sizes.contains(where: { $0 < Double(minimum) }) else { return current }
+        let people = sizes.indices.filter { sizes[$0] >= Double(minimum) }.sorted { sizes[$0] > sizes[$1] }.prefix(speakers)
         var out = current
-        for i in current.indices where sums[current[i]] == nil {
-            var best = people[0], bestSimilarity = -Double.infinity
-            for p in people {
-                var dot = 0.0
-                for d in 0..<dim { dot += units[i][d] * sums[p]![d] }
-                let similarity = dot / Double(counted[p]!)
-                if similarity > bestSimilarity { bestSimilarity = similarity; best = p }
-            }
-            out[i] = best
+        for i in current.indices where !people.contains(current[i]) {
+            out[i] = people.max { meanSimilarity(units[i], sums[$0], sizes[$0]) < meanSimilarity(units[i], sums[$1], sizes[$1]) }!
         }
         return numberedInOrder(out)
     }
@@ -826,31 +814,43 @@ public struct RoomDiarizer: Sendable {
     /// Merges the two clusters of `labels` whose items' mean cosine similarity (items: unit vectors) is
     /// highest while it is above `threshold`; labels renumbered in order of first appearance.
     static func mergedSameVoices(_ units: [[Double]], labels: [Int], threshold: Double) -> [Int] {
-        guard let dim = units.first?.count else { return labels }
         var owner = labels
-        let k = (labels.max() ?? -1) + 1
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
-        var sizes = [Double](repeating: 0, count: k)
-        for (i, l) in labels.enumerated() {
-            sizes[l] += 1
-            for d in 0..<dim { sums[l][d] += units[i][d] }
-        }
-        var alive = Set(0..<k)
+        var (sums, sizes) = clusterSums(units, labels: labels)
+        var alive = Array(sums.indices)
         while alive.count > 1 {
-            var best: (Double, Int, Int)? = nil
-            for a in alive { for b in alive where a < b {
-                var dot = 0.0
-                for d in 0..<dim { dot += sums[a][d] * sums[b][d] }
-                let similarity = dot / (sizes[a] * sizes[b])
-                if similarity > (best?.0 ?? -.infinity) { best = (similarity, a, b) }
-            } }
+            var best: (similarity: Double, a: Int, b: Int)? = nil
+            for (i, a) in alive.enumerated() {
+                for b in alive[(i + 1)...] {
+                    let similarity = meanSimilarity(sums[a], sums[b], sizes[a] * sizes[b])
+                    if similarity > (best?.similarity ?? -.infinity) { best = (similarity, a, b) }
+                }
+            }
             guard let (similarity, a, b) = best, similarity > threshold else { break }
-            for d in 0..<dim { sums[a][d] += sums[b][d] }
+            for d in sums[a].indices { sums[a][d] += sums[b][d] }
             sizes[a] += sizes[b]
-            alive.remove(b)
+            alive.removeAll { $0 == b }
             for i in owner.indices where owner[i] == b { owner[i] = a }
         }
         return numberedInOrder(owner)
+    }
+
+    /// Per cluster of `labels` (0..<max + 1): the sum of its items and how many there are.
+    private static func clusterSums(_ units: [[Double]], labels: [Int]) -> (sums: [[Double]], sizes: [Double]) {
+        let k = (labels.max() ?? -1) + 1
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: units.first?.count ?? 0), count: k)
+        var sizes = [Double](repeating: 0, count: k)
+        for (i, l) in labels.enumerated() {
+            sizes[l] += 1
+            for d in units[i].indices { sums[l][d] += units[i][d] }
+        }
+        return (sums, sizes)
+    }
+
+    /// The mean cosine similarity of unit vectors summed in `a` with those summed in `b`, `pairs` pairs.
+    private static func meanSimilarity(_ a: [Double], _ b: [Double], _ pairs: Double) -> Double {
+        var dot = 0.0
+        for d in a.indices { dot += a[d] * b[d] }
+        return dot / pairs
     }
 
     /// Block ranges of the sliding windows.
