@@ -140,7 +140,7 @@ struct Analyze: ParsableCommand {
 
     /// Developer options for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
     /// embeddings", "CAM++"); hidden.
-    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, Resemblyzer's network live), cam, resemblyzer (offline: the network before CAM++) or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
+    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, Resemblyzer's network with --online and live), cam, resemblyzer or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
     @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
     var sameVoice: String?
@@ -260,7 +260,8 @@ struct Analyze: ParsableCommand {
                                                revisionDelayFrames: onlineRevision.map { Int(($0 * 100).rounded()) }   // 10 ms frames
                                                    ?? RoomSessionAnalyzer.defaultRevisionDelayFrames,
                                                voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions),
-                                               speechGate: speechGateOptions(), voiceEmbedding: voiceEmbedding != "off")
+                                               speechGate: speechGateOptions(), voiceEmbedding: voiceEmbedding != "off",
+                                               voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? .resemblyzer)
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }

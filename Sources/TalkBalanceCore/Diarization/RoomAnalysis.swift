@@ -775,29 +775,9 @@ public enum RoomAnalysis {
     /// batch. Nil when the network's memory cannot be had.
     static func embedWindows(_ windows: [[Range<Int>]], open: () throws -> AudioSource,
                              geometry: FrameGeometry, network: RoomDiarizer.Options.VoiceNetwork) throws(Failure) -> [[Float]]? {
-        let bandCount: Int, windowLength: Int, batchSize: Int
-        let measure: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
-        let embed: ([[Float]]) -> [[Float]]?
-        switch network {
-        case .camPlusPlus:
-            let embedder = SpeakerEmbedder(sampleRate: geometry.sampleRate)
-            (bandCount, windowLength, batchSize) = (SpeakerEmbedder.bands, embedder.windowLength, 1)
-            measure = { embedder.logMel(centredIn: $0, into: $1) }
-            embed = { batch in
-                var out: [[Float]] = []
-                for stretch in batch {
-                    guard let e = SpeakerEmbedder.embed(stretch) else { return nil }
-                    out.append(e)
-                }
-                return out
-            }
-        case .resemblyzer:
-            let embedder = VoiceEmbedder(sampleRate: geometry.sampleRate)
-            (bandCount, windowLength, batchSize) = (VoiceEmbedder.bands, embedder.windowLength, 16)
-            measure = { embedder.melPowers(centredIn: $0, into: $1) }
-            embed = { VoiceEmbedder.embed($0) }
-        }
-        guard geometry.windowLength >= windowLength else { return nil }
+        let net = WindowNetwork(network, sampleRate: geometry.sampleRate)
+        let (bandCount, batchSize, measure, embed) = (net.bands, net.batchSize, net.measure, net.embed)
+        guard geometry.windowLength >= net.windowLength else { return nil }
         var out = [[Float]](repeating: [], count: windows.count)
         var pending: [(window: Int, range: Int, mel: [Float])] = []
         var batch: [(window: Int, mel: [Float])] = []

@@ -99,14 +99,15 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     static let refreshSpeechFrames = 30000
     static let refreshEveryFrames = 1000
 
-    // Neural voice embeddings for the re-clustering (`VoiceEmbedder`; nil: the cepstra alone). Every
-    // `gridHopFrames` speech frames the last `gridWindowFrames` speech frames are embedded (1.5 s of
-    // speech, one after the other), `gridBatch` windows at a time; the re-clustering's windows (1.5 s
-    // every 0.5 s) take the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of
-    // speech, as offline, were no better on the tuning sets (docs/ACCURACY.md) at two or three times the
-    // work, which put the live meter near its CPU target. Memory: the mel bands of the last
-    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 256 floats).
-    private var embedder: VoiceEmbedder? = nil
+    // Neural voice embeddings for the re-clustering (`WindowNetwork`: CAM++ or Resemblyzer's network;
+    // nil: the cepstra alone). Every `gridHopFrames` speech frames the last `gridWindowFrames` speech
+    // frames are embedded (1.5 s of speech, one after the other), `gridBatch` windows at a time
+    // (Resemblyzer's network; CAM++ one at a time); the re-clustering's windows (1.5 s every 0.5 s) take
+    // the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of speech, as offline,
+    // were no better on the tuning sets with Resemblyzer's network (docs/ACCURACY.md) at two or three
+    // times the work, which put the live meter near its CPU target. Memory: the mel bands of the last
+    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 192 or 256 floats).
+    private var embedder: WindowNetwork? = nil
     private var pendingMel: [Float] = []
     private var gridMel: [Float] = []
     private var gridFrame: [Int] = []
@@ -162,7 +163,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
                 speechGate: SpeechGate.Options? = SpeechGate.Options(),
-                voiceEmbedding: Bool = true) throws(SetupError) {
+                voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer) throws(SetupError) {
         precondition(revisionDelayFrames >= 0)
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -193,11 +194,11 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         pendingCapacity = 1024
         pendingFeatures = [Float](repeating: 0, count: pendingCapacity * 13)
         if voiceEmbedding {
-            let e = VoiceEmbedder(sampleRate: format.sampleRate)
+            let e = WindowNetwork(voiceNetwork, sampleRate: format.sampleRate)
             if e.windowLength <= geometry.windowLength {
                 embedder = e
-                pendingMel = [Float](repeating: 0, count: pendingCapacity * VoiceEmbedder.bands)
-                gridMel = [Float](repeating: 0, count: Self.gridWindowFrames * VoiceEmbedder.bands)
+                pendingMel = [Float](repeating: 0, count: pendingCapacity * e.bands)
+                gridMel = [Float](repeating: 0, count: Self.gridWindowFrames * e.bands)
                 gridFrame = [Int](repeating: 0, count: Self.gridWindowFrames)
             }
         }
@@ -326,8 +327,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                     cepstrum.analyze(samples: w, into: UnsafeMutableBufferPointer(rebasing: p[(slot * coefficients)..<((slot + 1) * coefficients)]))
                 }
                 if let embedder {
-                    let b = VoiceEmbedder.bands
-                    pendingMel.withUnsafeMutableBufferPointer { embedder.melPowers(centredIn: w, into: UnsafeMutableBufferPointer(rebasing: $0[(slot * b)..<((slot + 1) * b)])) }
+                    let b = embedder.bands
+                    pendingMel.withUnsafeMutableBufferPointer { embedder.measure(w, UnsafeMutableBufferPointer(rebasing: $0[(slot * b)..<((slot + 1) * b)])) }
                 }
                 if let logMel {
                     melScratch.withUnsafeMutableBufferPointer { logMel.analyze(samples: w, into: $0) }
@@ -371,7 +372,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// A speech frame's mel bands join the last window; every `gridHopFrames` the window is queued for
     /// embedding, and every `gridBatch` queued windows are embedded.
     private func addToGrid(slot: Int, frame: Int) {
-        let b = VoiceEmbedder.bands, n = Self.gridWindowFrames
+        guard let embedder else { return }
+        let b = embedder.bands, n = Self.gridWindowFrames
         let row = gridFilled % n
         for i in 0..<b { gridMel[row * b + i] = pendingMel[slot * b + i] }
         gridFrame[row] = frame
@@ -386,12 +388,12 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             for i in 0..<b { mel[k * b + i] = gridMel[r * b + i] }
         }
         gridQueue.append((gridFrame[(gridFilled - count + count / 2) % n], mel))
-        if gridQueue.count >= Self.gridBatch { embedQueued() }
+        if gridQueue.count >= min(Self.gridBatch, embedder.batchSize) { embedQueued() }
     }
 
     private func embedQueued() {
-        guard !gridQueue.isEmpty else { return }
-        if let e = VoiceEmbedder.embed(gridQueue.map(\.mel)) {
+        guard let embedder, !gridQueue.isEmpty else { return }
+        if let e = embedder.embed(gridQueue.map(\.mel)) {
             gridCentre += gridQueue.map(\.centre)
             gridEmbedding += e
         }
