@@ -146,6 +146,8 @@ struct Analyze: ParsableCommand {
     var sameVoice: String?
     @Option(name: .customLong("min-cluster-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: a cluster of fewer windows is not a person (1-20; default 2).", visibility: .hidden))
     var minClusterWindows: Int?
+    @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
+    var embeddingPrior: String?
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well).", visibility: .hidden))
     var speakerSegmentation: String?
 
@@ -330,6 +332,9 @@ struct Analyze: ParsableCommand {
         if let minClusterWindows, !(1...20).contains(minClusterWindows) {
             fail("--min-cluster-windows must be between 1 (every cluster is a person) and 20", code: Exit.usage)
         }
+        if let embeddingPrior, embeddingPrior != "off" && !(Double(embeddingPrior).map { (0...20).contains($0) } ?? false) {
+            fail("--embedding-prior must be off or a weight between 0 and 20", code: Exit.usage)
+        }
         if let sameVoice, sameVoice != "off" && !(Double(sameVoice).map { (-1...1).contains($0) } ?? false) {
             fail("--same-voice must be off or a cosine similarity between -1 and 1", code: Exit.usage)
         }
@@ -397,6 +402,7 @@ struct Analyze: ParsableCommand {
                 if let network = voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) { options.voiceNetwork = network }
                 if let sameVoice { options.sameVoiceSimilarity = Double(sameVoice) }
                 if let minClusterWindows { options.minClusterWindows = minClusterWindows }
+                if let embeddingPrior { options.embeddingPriorWeight = Double(embeddingPrior) }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),
                                                              enrolled: recordings.map { RoomAnalysis.EnrolledVoice(name: $0.name, voice: $0.recording.voice) },

@@ -116,6 +116,40 @@ struct TestRandom {
         let path = RoomDiarizer.viterbi(score: score, blocks: 10, states: 2, penalty: 40)
         #expect(path == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
     }
+
+    /// `embeddingPriorPerFrame`: one feature, two unit-variance Gaussians at -1 and +1, blocks of 20 frames
+    /// at -1, -1, +0.3, +1, -1; the voice network's clustering gave every block person 0. Block 2 favours
+    /// person 1 by 2 x 0.3 x 20 = 12 (natural log), less than the prior's 1 x 20: it stays with person 0.
+    /// Block 3 favours person 1 by 40, more than the prior: it moves. Without the prior both move.
+    @Test("re-segmentation with the clustering's prior: a block moves only where the cepstra are surer")
+    func decodeWithPrior() {
+        let store = BlockStore(dims: 1)
+        for (b, x) in [Float(-1), -1, 0.3, 1, -1].enumerated() {
+            store.append(start: b * 20)
+            for _ in 0..<20 { [x].withUnsafeBufferPointer { store.addFrame($0, first: 0) } }
+        }
+        let models = [DiagonalGaussian(mean: [-1], variance: [1]), DiagonalGaussian(mean: [1], variance: [1])]
+        let stats = BlockReader(store)
+        let held = RoomDiarizer.decode(stats: stats, dims: 1, models: models, penalty: 0, prior: ([0, 0, 0, 0, 0], [1, 1, 1, 1, 1]))
+        #expect(held == [0, 0, 0, 1, 0])
+        let free = RoomDiarizer.decode(stats: stats, dims: 1, models: models, penalty: 0)
+        #expect(free == [0, 0, 1, 1, 0])
+        // A prior for person 1 where the cepstra favour person 0 by 40: the cepstra win.
+        #expect(RoomDiarizer.decode(stats: stats, dims: 1, models: models, penalty: 0, prior: ([1, 0, 0, 0, 0], [1, 1, 1, 1, 1])) == [0, 0, 0, 1, 0])
+        // No weight where the clustering was unsure of block 2: it moves.
+        #expect(RoomDiarizer.decode(stats: stats, dims: 1, models: models, penalty: 0, prior: ([0, 0, 0, 0, 0], [1, 1, 0, 1, 1])) == [0, 0, 1, 1, 0])
+    }
+
+    /// `clusterMargins`: two tight clusters of unit vectors and one item halfway between them (put in the
+    /// first): the tight items' margins are large, the halfway item's about 0.
+    @Test("cluster margins: large for items deep in their cluster, about 0 halfway between two")
+    func margins() {
+        func unit(_ angle: Double) -> [Double] { [cos(angle), sin(angle)] }
+        let units = [unit(0), unit(0.05), unit(-0.05), unit(Double.pi / 2), unit(Double.pi / 2 + 0.05), unit(Double.pi / 4)]
+        let m = RoomDiarizer.clusterMargins(units, labels: [0, 0, 0, 1, 1, 0])
+        for i in 0..<5 { #expect(m[i] > 0.5, "item \(i): \(m[i])") }
+        #expect(abs(m[5]) < 0.1, "halfway: \(m[5])")
+    }
 }
 
 @Suite struct RoomDiarizerSignalTests {

@@ -107,6 +107,15 @@ public struct RoomDiarizer: Sendable {
         /// from both). With CAM++, measured against 1 (`--min-cluster-windows`): AMI excerpts strict DER
         /// 42.1% -> 40.0% (ami-trn06 55.3% -> 40.5%); the rooms and quiet partners do not change.
         public var minClusterWindows: Int? = 2
+        /// With the neural embeddings: in the re-segmentation on the cepstra, a block's likelihood under
+        /// the person the windows' clustering gave it gains, per frame (natural log), this times the
+        /// clustering's margin there (`clusterMargins`: how much nearer its window is to its own cluster
+        /// than to any other, in cosine similarity; none when not nearer). So the cepstral Gaussians move a
+        /// block to another person only where they are surer than the voice network, and where a window
+        /// mixes voices (an interruption, a backchannel) or the voices are alike, they decide as before.
+        /// nil: the clustering only starts the re-segmentation. Chosen on the tuning rooms
+        /// (docs/ACCURACY.md, "the voice network's clustering holds in the re-segmentation").
+        public var embeddingPriorWeight: Double? = 2.0
         public enum Clustering: String, Sendable, Equatable, CaseIterable {
             /// Average-linkage agglomerative clustering of window embeddings, cosine distance.
             case cosine
@@ -338,8 +347,9 @@ public struct RoomDiarizer: Sendable {
             blockLabels = Self.resegment(stats: stats, dims: d,
                                          initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
         default:
-            if voices.isEmpty, options.fewerPeopleWeight == nil, let embed, let initial = embeddedLabels(stats: stats, embed: embed) {
-                blockLabels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
+            if voices.isEmpty, options.fewerPeopleWeight == nil, let embed, let (initial, margins) = embeddedLabels(stats: stats, embed: embed) {
+                blockLabels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options,
+                                             prior: options.embeddingPriorWeight.map { w in (initial, margins.map { w * max(0, $0) }) })
             } else if voices.isEmpty && (options.clustering == .likelier || options.clustering == .overclustered) {
                 blockLabels = likeliestCandidate(stats: stats, overclustered: options.clustering == .overclustered)
             } else {
@@ -754,9 +764,9 @@ public struct RoomDiarizer: Sendable {
 
     /// Cluster per block from neural embeddings of the sliding windows (`windows`; at most
     /// `options.maxEmbeddedWindows`, evenly spaced, when there are more): average linkage by cosine
-    /// into `speakers`, each block taking the cluster of the nearest window centre among those embedded.
-    /// Nil when there are too few windows or no embeddings.
-    private func embeddedLabels(stats: BlockReader, embed: WindowEmbedding) -> [Int]? {
+    /// into `speakers`, each block taking the cluster of the nearest window centre among those embedded,
+    /// and that window's margin (`clusterMargins`). Nil when there are too few windows or no embeddings.
+    private func embeddedLabels(stats: BlockReader, embed: WindowEmbedding) -> (labels: [Int], margins: [Double])? {
         let all = windows(stats)
         let chosen = all.count > options.maxEmbeddedWindows
             ? (0..<options.maxEmbeddedWindows).map { all[$0 * all.count / options.maxEmbeddedWindows] } : all
@@ -781,13 +791,30 @@ public struct RoomDiarizer: Sendable {
         // Each block (also those between embedded windows, when thinned) takes the window whose centre
         // is nearest; the centres are in time order.
         func distance(_ b: Int, _ w: Int) -> Int { abs(2 * b - (chosen[w].lowerBound + chosen[w].upperBound - 1)) }
+        let windowMargins = Self.clusterMargins(units, labels: windowLabels)
         var labels = [Int](repeating: 0, count: stats.count)
+        var margins = [Double](repeating: 0, count: stats.count)
         var w = 0
         for b in 0..<stats.count {
             while w + 1 < chosen.count && distance(b, w + 1) <= distance(b, w) { w += 1 }
             labels[b] = windowLabels[w]
+            margins[b] = windowMargins[w]
         }
-        return labels
+        return (labels, margins)
+    }
+
+    /// Each item's margin in the clustering `labels` (items: unit vectors): its mean cosine similarity to
+    /// the other items of its cluster (0 when alone) less its mean similarity to the items of the nearest
+    /// other cluster. Near 0 or below: the item could as well be in another cluster.
+    static func clusterMargins(_ units: [[Double]], labels: [Int]) -> [Double] {
+        let (sums, sizes) = clusterSums(units, labels: labels)
+        return units.indices.map { i in
+            let own = labels[i]
+            let inOwn = sizes[own] > 1 ? (meanSimilarity(units[i], sums[own], 1) - 1) / (sizes[own] - 1) : 0
+            var other = -Double.infinity
+            for c in sums.indices where c != own && sizes[c] > 0 { other = max(other, meanSimilarity(units[i], sums[c], sizes[c])) }
+            return other.isFinite ? inOwn - other : inOwn
+        }
     }
 
     /// `options.minClusterWindows`: `speakers` clusters of at least `minimum` items each, from a finer
@@ -1162,7 +1189,8 @@ public struct RoomDiarizer: Sendable {
     /// penalty; `options.iterations` rounds. `anchors[c]`: statistics (already weighted) that join
     /// cluster c's Gaussian in every round (enrolled voices).
     static func resegment(stats: BlockReader, dims d: Int, initial: [Int],
-                          speakers k: Int, options: Options, anchors: [Int: Voice] = [:]) -> [Int] {
+                          speakers k: Int, options: Options, anchors: [Int: Voice] = [:],
+                          prior: (labels: [Int], perFrame: [Double])? = nil) -> [Int] {
         var labels = initial
         let session = SessionMoments(stats, dims: d)
         for _ in 0..<max(0, options.iterations) {
@@ -1188,7 +1216,7 @@ public struct RoomDiarizer: Sendable {
                 for i in 0..<v.known { s1[c][i] += v.sum[i]; s2[c][i] += v.sumOfSquares[i] }
             }
             let models = (0..<k).map { mapModel(frames: n[$0], sum: s1[$0], sumOfSquares: s2[$0], session: session) }
-            labels = decode(stats: stats, dims: d, models: models, penalty: options.switchPenalty)
+            labels = decode(stats: stats, dims: d, models: models, penalty: options.switchPenalty, prior: prior)
         }
         return labels
     }
@@ -1238,8 +1266,9 @@ public struct RoomDiarizer: Sendable {
 
     /// Scores every block under every model (sum over the block's frames of log N(x | mean, variance),
     /// exact from the sums; computed as the Viterbi pass reaches the block, never all held) and returns
-    /// the Viterbi labels.
-    static func decode(stats: BlockReader, dims d: Int, models: [DiagonalGaussian], penalty: Double) -> [Int] {
+    /// the Viterbi labels. With `prior`, a block's score under its label there gains its `perFrame` per frame.
+    static func decode(stats: BlockReader, dims d: Int, models: [DiagonalGaussian], penalty: Double,
+                       prior: (labels: [Int], perFrame: [Double])? = nil) -> [Int] {
         let logNorm = models.map { m in -0.5 * m.variance.reduce(0) { $0 + log(2 * Double.pi * $1) } }
         return viterbi(blocks: stats.count, states: models.count, penalty: penalty) { b, c in
             stats.withBlock(b) { blockFrames, sums in
@@ -1250,7 +1279,8 @@ public struct RoomDiarizer: Sendable {
                     let m = models[c].mean[i]
                     q += (s - 2 * m * a + frames * m * m) / models[c].variance[i]
                 }
-                return frames * logNorm[c] - 0.5 * q
+                let held = prior.map { $0.labels[b] == c ? $0.perFrame[b] * frames : 0 } ?? 0
+                return frames * logNorm[c] - 0.5 * q + held
             }
         }
     }

@@ -500,6 +500,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         let discovering = known == 1 && speakers >= 2 && enrolled.isEmpty
         guard n >= Self.refreshEveryFrames, known >= 2 || discovering else { return }
         var options = RoomDiarizer.Options()
+        // The grid's embeddings are each 1.5 s of speech, shared by three windows: held in the
+        // re-segmentation they made the live rooms worse (docs/ACCURACY.md, "the voice network's
+        // clustering holds in the re-segmentation").
+        options.embeddingPriorWeight = nil
         if discovering { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
         var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength), options: options)
         var pushedIndex: [Int] = []   // entry of each pushed speech frame
