@@ -277,18 +277,23 @@ struct RoomCommandTests {
         #expect(mono.status == 0 && mono.stderr.isEmpty, "\(mono.stderr)")
         let a = try score(folder, truth: truth, hypothesis: "auto.json"), m = try score(folder, truth: truth, hypothesis: "mono.json")
         // Measured: confusion 1.8% of the reference speech on the mono mix, 0.9% with the stereo cues
-        // (6.8% on the mono mix before the pitch joined the voice features).
+        // (6.8% on the mono mix before the pitch joined the voice features). Since the voice network's
+        // clustering holds in the re-segmentation the mono mix's strict DER (7.5%) is below the stereo
+        // cues' (8.6%) here, as pooled over the stereo rooms (`tools/evaluate --stereo`,
+        // docs/ACCURACY.md): what the cues cut is confusion, checked here, and the DER stays low.
         #expect(a.confusion < 0.03, "confusion with stereo cues \(a.confusion)")
         #expect(a.confusion < m.confusion, "stereo \(a.confusion) vs mono \(m.confusion)")
-        #expect(a.der < m.der)
+        #expect(a.der < 0.10, "strict DER with stereo cues \(a.der), mono \(m.der)")
     }
 
     /// Enrolment and a stereo recorder together: the enrolled voices name and anchor the people by voice,
     /// and where each sits is learnt from the session. Seed 1303, three people (axb, lib1088, aew), the
     /// stereo mix of `stereoRoom`. Measured: --spatial 8.7% strict DER, with everyone enrolled 8.7% and
     /// named; the mono mix 10.2% (9.8% enrolled; 9.5% and 9.5% before the pitch, 24.1% and 10.2% before the
-    /// `.likelier` clustering).
-    @Test("--spatial with --enroll: everyone named, as accurate as --spatial alone")
+    /// `.likelier` clustering). Since the voice network's clustering holds in the re-segmentation, which
+    /// the enrolled analysis does not use (it has no neural embeddings), --spatial alone is 2.9% and
+    /// enrolled 5.4%: enrolment names and anchors, and is checked to stay accurate on its own.
+    @Test("--spatial with --enroll: everyone named and accurate")
     func spatialWithEnrolment() throws {
         let folder = try TempFolder()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -312,8 +317,8 @@ struct RoomCommandTests {
         #expect(names.allSatisfy { mapping[$0] == $0 }, "named: \(mapping)")
         let withEnrolment = try #require(root2["der"] as? Double)
         let spatialOnly = try score(folder, truth: folder.path("tracks.rttm"), hypothesis: "plain.rttm").der
-        #expect(withEnrolment < 0.14, "DER \(withEnrolment)")
-        #expect(withEnrolment <= spatialOnly + 0.02, "enrolled \(withEnrolment) vs --spatial alone \(spatialOnly)")
+        #expect(withEnrolment < 0.08, "DER \(withEnrolment) enrolled, \(spatialOnly) --spatial alone")
+        #expect(spatialOnly < 0.08, "DER \(spatialOnly) --spatial alone")
     }
 
     @Test("--spatial needs a stereo file and --speakers")
