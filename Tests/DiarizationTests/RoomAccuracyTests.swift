@@ -277,11 +277,7 @@ import TalkBalanceIO
         resemblyzer.voiceNetwork = .resemblyzer
         resemblyzer.minClusterWindows = nil
         resemblyzer.maxEmbeddedWindows = 600
-        let cam = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 3, spatial: false)
-        let old = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 3, spatial: false, options: resemblyzer)
-        let reference = try c.reference
-        let withCAM = Scoring.diarization(reference: reference, hypothesis: labeledSegments(cam))
-        let withOld = Scoring.diarization(reference: reference, hypothesis: labeledSegments(old))
+        let (withCAM, withOld) = try Self.scored(c, speakers: 3, against: resemblyzer)
         #expect(withCAM.der < 0.15, "\(c): strict DER \(withCAM.der) with CAM++")
         #expect(withOld.der > withCAM.der + 0.1, "\(c): strict DER \(withOld.der) with Resemblyzer's network, \(withCAM.der) with CAM++")
     }
@@ -296,13 +292,19 @@ import TalkBalanceIO
         let c = try reverberantRoom(speakers: 2, seed: 1203)
         var free = RoomDiarizer.Options()
         free.embeddingPriorWeight = nil
-        let held = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 2, spatial: false)
-        let loose = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: 2, spatial: false, options: free)
-        let reference = try c.reference
-        let h = Scoring.diarization(reference: reference, hypothesis: labeledSegments(held))
-        let l = Scoring.diarization(reference: reference, hypothesis: labeledSegments(loose))
+        let (h, l) = try Self.scored(c, speakers: 2, against: free)
         #expect(h.der < 0.10, "\(c): strict DER \(h.der) held")
         #expect(h.der < l.der - 0.01, "\(c): strict DER \(h.der) held, \(l.der) without")
+    }
+
+    /// `c` analysed with the default options and with `other` (one channel, no stereo cues), each scored
+    /// against its reference.
+    static func scored(_ c: RoomCase, speakers: Int, against other: RoomDiarizer.Options) throws -> (now: DiarizationScore, other: DiarizationScore) {
+        let now = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
+        let then = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false, options: other)
+        let reference = try c.reference
+        return (Scoring.diarization(reference: reference, hypothesis: labeledSegments(now)),
+                Scoring.diarization(reference: reference, hypothesis: labeledSegments(then)))
     }
 
     /// The hidden same-voice merge (`RoomDiarizer.Options.sameVoiceSimilarity`, `analyze --same-voice 0.3`;
