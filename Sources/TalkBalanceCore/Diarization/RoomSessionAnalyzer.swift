@@ -106,7 +106,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     // the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of speech, as offline,
     // were no better on the tuning sets with Resemblyzer's network (docs/ACCURACY.md) at two or three
     // times the work, which put the live meter near its CPU target. Memory: the mel bands of the last
-    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 192 or 256 floats).
+    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 256 floats, or
+    // of 192 with CAM++).
     private var embedder: WindowNetwork? = nil
     private var pendingMel: [Float] = []
     private var gridMel: [Float] = []
@@ -158,6 +159,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///   - speechGate: the neural speech detector's gate (`SpeechGate`), applied to the voice activity
     ///     detector's decisions as they come (0.46 s after their frame: the gate then knows about as far
     ///     ahead as its reach), so a knock is neither speaking now nor counted; nil: no gate.
+    ///   - voiceEmbedding, voiceNetwork: whether the re-clustering uses neural voice embeddings, and which
+    ///     network (Resemblyzer's by default: CAM++ measured no better live at about four times the work,
+    ///     docs/ACCURACY.md).
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,

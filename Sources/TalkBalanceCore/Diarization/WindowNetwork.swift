@@ -5,7 +5,6 @@ import TalkBalanceDSP
 /// of frames (`embed`, `batchSize` windows at a time). Shared by the offline analysis
 /// (`RoomAnalysis.embedWindows`) and the live re-clustering (`RoomSessionAnalyzer`).
 struct WindowNetwork {
-    let network: RoomDiarizer.Options.VoiceNetwork
     /// Mel bands a frame.
     let bands: Int
     /// Samples the analysis window must have at least.
@@ -19,7 +18,6 @@ struct WindowNetwork {
     let embed: ([[Float]]) -> [[Float]]?
 
     init(_ network: RoomDiarizer.Options.VoiceNetwork, sampleRate: Int) {
-        self.network = network
         switch network {
         case .camPlusPlus:
             let embedder = SpeakerEmbedder(sampleRate: sampleRate)
