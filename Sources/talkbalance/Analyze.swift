@@ -113,7 +113,7 @@ struct Analyze: ParsableCommand {
 
     /// Developer options for measuring the enrolment modes (tools/measure-enrolment --use/--weight); hidden
     /// from --help, since the defaults are the measured best.
-    @Option(name: .customLong("enrolment-use"), help: ArgumentHelp("With --enroll: name, anchor, seed or select (default select).", visibility: .hidden))
+    @Option(name: .customLong("enrolment-use"), help: ArgumentHelp("With --enroll: name, anchor, seed or select (default name offline, select with --online).", visibility: .hidden))
     var enrolmentUse: String?
     @Option(name: .customLong("enrolment-weight"), help: ArgumentHelp("With --enroll: frames an enrolled voice counts as, per own frame (default 0.5).", visibility: .hidden))
     var enrolmentWeight: Double?

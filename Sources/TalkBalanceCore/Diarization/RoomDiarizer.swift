@@ -168,7 +168,8 @@ public struct RoomDiarizer: Sendable {
         public static let atMostWeight = 8.0
         /// What enrolled voices (see `finish(enrolled:)`) do besides naming the clusters.
         public enum EnrolmentUse: String, Sendable, Equatable, CaseIterable {
-            /// Only name: cluster and re-segment as without enrolment, then match voices to clusters.
+            /// Only name: cluster and re-segment as without enrolment (with the neural embeddings when
+            /// given), then match voices to clusters.
             case name
             /// Anchor: match voices to the clustering's clusters, then let each enrolled voice's
             /// statistics (times `enrolmentWeight`) join its cluster's Gaussian in every re-segmentation
@@ -189,8 +190,12 @@ public struct RoomDiarizer: Sendable {
         /// (weight 0.5). All but the last person enrolled: `.anchor` 0.191 / 0.143, `.seed` 0.181 / 0.136,
         /// `.select` 0.156 / 0.106. Clustering sometimes splits one voice and merges two others; seeding
         /// from the enrolment avoids that, and selecting by likelihood keeps the clustering's answer where
-        /// it was the better one.
-        public var enrolmentUse: EnrolmentUse = .select
+        /// it was the better one. Since the offline analysis clusters by CAM++ and holds that clustering in
+        /// the re-segmentation, `.name` (which then uses them) is the better one offline: everyone enrolled,
+        /// strict DER 5.5% -> 5.1% on 101-106 and 6.5% -> 5.0% on the held-out 201-206, all but the last
+        /// 5.5% -> 5.1%, every person named (`tools/measure-enrolment`; docs/ACCURACY.md, "enrolment names
+        /// the held clustering"). The live re-clustering keeps `.select` (no CAM++ there).
+        public var enrolmentUse: EnrolmentUse = .name
         /// With `.anchor`, `.seed` and `.select`: an enrolled voice counts as this many times its own frames
         /// in its person's Gaussian (measured: 0.5 and 1 alike with everyone enrolled, 0.5 better with some
         /// enrolled, 2 worse).
@@ -343,13 +348,16 @@ public struct RoomDiarizer: Sendable {
             for i in 1..<candidates.count where scores[i] > scores[best] { best = i }   // ties: the earlier
             blockLabels = candidates[best]
         case .name:
-            let initial = initialLabels(stats: stats)
-            blockLabels = Self.resegment(stats: stats, dims: d,
-                                         initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
+            if let embedded = embeddedSegmentation(stats: stats, embed: embed) {
+                blockLabels = embedded
+            } else {
+                let initial = initialLabels(stats: stats)
+                blockLabels = Self.resegment(stats: stats, dims: d,
+                                             initial: initial, speakers: (initial.max() ?? 0) + 1, options: options)
+            }
         default:
-            if voices.isEmpty, options.fewerPeopleWeight == nil, let embed, let (initial, margins) = embeddedLabels(stats: stats, embed: embed) {
-                blockLabels = Self.resegment(stats: stats, dims: d, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options,
-                                             prior: options.embeddingPriorWeight.map { w in (initial, margins.map { w * max(0, $0) }) })
+            if voices.isEmpty, let embedded = embeddedSegmentation(stats: stats, embed: embed) {
+                blockLabels = embedded
             } else if voices.isEmpty && (options.clustering == .likelier || options.clustering == .overclustered) {
                 blockLabels = likeliestCandidate(stats: stats, overclustered: options.clustering == .overclustered)
             } else {
@@ -761,6 +769,15 @@ public struct RoomDiarizer: Sendable {
     /// time order; windows in time order by first frame, overlapping), one unit vector per window, or
     /// nil when they cannot be made (the classic clustering is used then).
     public typealias WindowEmbedding = (_ windows: [[Range<Int>]]) -> [[Float]]?
+
+    /// The segmentation from the neural embeddings (`embeddedLabels`), re-segmented on the cepstra with
+    /// each block held to its cluster by `options.embeddingPriorWeight` times its window's margin. Nil
+    /// without embeddings (none given, too few windows) or with `fewerPeopleWeight` (at most N people).
+    private func embeddedSegmentation(stats: BlockReader, embed: WindowEmbedding?) -> [Int]? {
+        guard options.fewerPeopleWeight == nil, let embed, let (initial, margins) = embeddedLabels(stats: stats, embed: embed) else { return nil }
+        return Self.resegment(stats: stats, dims: featureCount, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options,
+                              prior: options.embeddingPriorWeight.map { w in (initial, margins.map { w * max(0, $0) }) })
+    }
 
     /// Cluster per block from neural embeddings of the sliding windows (`windows`; at most
     /// `options.maxEmbeddedWindows`, evenly spaced, when there are more): average linkage by cosine

@@ -508,6 +508,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // re-segmentation they made the live rooms worse (docs/ACCURACY.md, "the voice network's
         // clustering holds in the re-segmentation").
         options.embeddingPriorWeight = nil
+        // Enrolled voices anchor and seed the live re-clustering, as measured live (docs/ACCURACY.md,
+        // "live, with some people enrolled"); `.name` is the offline default since CAM++.
+        options.enrolmentUse = .select
         if discovering { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
         var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength), options: options)
         var pushedIndex: [Int] = []   // entry of each pushed speech frame
