@@ -347,7 +347,7 @@ public struct RoomDiarizer: Sendable {
             var best = 0
             for i in 1..<candidates.count where scores[i] > scores[best] { best = i }   // ties: the earlier
             blockLabels = candidates[best]
-        case .name:
+        case .name where !voices.isEmpty:
             if let embedded = embeddedSegmentation(stats: stats, embed: embed) {
                 blockLabels = embedded
             } else {
