@@ -144,6 +144,8 @@ struct Analyze: ParsableCommand {
     var voiceEmbedding: String?
     @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
     var sameVoice: String?
+    @Option(name: .customLong("same-local-speaker"), help: ArgumentHelp("With --speakers, offline: off, or KEY=VALUE,... among seconds (each of two people under one local speaker of the segmentation network in a chunk, and under different ones in none, default 1), purity (0-1, default 0.8), similarity (their voices' mean cosine similarity, default 0.3) and talk (seconds of speech one of them has at most, default 8): then they are one voice, merged.", visibility: .hidden))
+    var sameLocalSpeaker: String?
     @Option(name: .customLong("min-cluster-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: a cluster of fewer windows is not a person (1-20; default 2).", visibility: .hidden))
     var minClusterWindows: Int?
     @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
@@ -170,6 +172,23 @@ struct Analyze: ParsableCommand {
             case ("threshold", let v?) where v >= 0 && v <= 1: o.threshold = Float(v)
             case ("reach", let v?) where v >= 0 && v <= 10: o.reachSeconds = v
             default: fail("--speech-gate: \(item) is not off or one of threshold (0-1), reach (0-10 s) with a value", code: Exit.usage)
+            }
+        }
+        return o
+    }
+
+    /// The same-voice merge's options with the developer option above; nil: off.
+    private func sameLocalSpeakerOptions() -> RoomDiarizer.Options.SameVoice? {
+        var o = RoomDiarizer.Options().sameLocalSpeaker ?? RoomDiarizer.Options.SameVoice()
+        guard let sameLocalSpeaker else { return RoomDiarizer.Options().sameLocalSpeaker }
+        if sameLocalSpeaker == "off" { return nil }
+        for (item, key, v) in Self.tuningItems(sameLocalSpeaker) {
+            switch (key, v) {
+            case ("seconds", let v?) where v >= 0.1 && v <= 10: o.seconds = v
+            case ("purity", let v?) where v > 0.5 && v <= 1: o.purity = v
+            case ("similarity", let v?) where v >= -1 && v <= 1: o.similarity = v
+            case ("talk", let v?) where v >= 0 && v <= 36000: o.maxTalkSeconds = v
+            default: fail("--same-local-speaker: \(item) is not off or one of seconds (0.1-10), purity (over 0.5, up to 1), similarity (-1 to 1), talk (0-36000 s) with a value", code: Exit.usage)
             }
         }
         return o
@@ -335,6 +354,7 @@ struct Analyze: ParsableCommand {
         if let embeddingPrior, embeddingPrior != "off" && !(Double(embeddingPrior).map { (0...20).contains($0) } ?? false) {
             fail("--embedding-prior must be off or a weight between 0 and 20", code: Exit.usage)
         }
+        _ = sameLocalSpeakerOptions()
         if let sameVoice, sameVoice != "off" && !(Double(sameVoice).map { (-1...1).contains($0) } ?? false) {
             fail("--same-voice must be off or a cosine similarity between -1 and 1", code: Exit.usage)
         }
@@ -401,6 +421,7 @@ struct Analyze: ParsableCommand {
                 if voiceEmbedding == "off" { options.voiceEmbedding = false }
                 if let network = voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) { options.voiceNetwork = network }
                 if let sameVoice { options.sameVoiceSimilarity = Double(sameVoice) }
+                if sameLocalSpeaker != nil { options.sameLocalSpeaker = sameLocalSpeakerOptions() }
                 if let minClusterWindows { options.minClusterWindows = minClusterWindows }
                 if let embeddingPrior { options.embeddingPriorWeight = Double(embeddingPrior) }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,

@@ -275,6 +275,13 @@ public enum RoomAnalysis {
         }
         // With `options.fewerPeopleWeight` (no enrolment or stretches, no matching) `speakers` is the most people: the
         // report has those found (at least one), with the first names.
+        // People the network hears as one voice, and whose voices are alike, are one person.
+        if let same = options.sameLocalSpeaker, enrolled.isEmpty, stretches.isEmpty, matching == nil,
+           let segmentation, labelled != nil, let frameGeometry, let similarity = diarizer?.voiceSimilarity(labelled!),
+           let map = sameLocalSpeaker(classes: try segmentation.classes(), labels: labelled!, geometry: frameGeometry, speakers: speakers,
+                                      same: same, similarity: similarity) {
+            labelled!.rename(map)
+        }
         let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && stretches.isEmpty && matching == nil
         let people = atMost ? max(1, labelled?.peopleFound ?? 0) : speakers
         let names = Array(allNames.prefix(people))
@@ -641,15 +648,7 @@ public enum RoomAnalysis {
                                   speakers: Int, minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
         let perChunk = SpeakerSegmenter.framesPerChunk
         let chunks = (classes.count + perChunk - 1) / perChunk
-        let scale = Double(SpeakerSegmenter.sampleRate) / Double(geometry.sampleRate)
-        // The network's frame (index into `classes`) nearest the centre of analysis frame k.
-        func networkFrame(_ k: Int) -> Int {
-            let centre = (Double(k * geometry.hopLength) + Double(geometry.hopLength) / 2) * scale
-            let chunk = Int(centre) / SpeakerSegmenter.chunkSamples
-            let within = centre - Double(chunk * SpeakerSegmenter.chunkSamples) - Double(SpeakerSegmenter.frameSpanSamples) / 2
-            let i = min(max(Int((within / Double(SpeakerSegmenter.frameStepSamples)).rounded()), 0), perChunk - 1)
-            return chunk * perChunk + i
-        }
+        func networkFrame(_ k: Int) -> Int { Self.networkFrame(k, geometry: geometry) }
         // Frames shared by each chunk's local speaker and each person.
         var shared = [Int](repeating: 0, count: chunks * 3 * speakers)
         var cursor = RoomDiarizer.Labels.FrameCursor(labels)
@@ -726,6 +725,86 @@ public enum RoomAnalysis {
             if upper - lower >= max(1, minimumFrames) { trimmed.append((lower..<upper, run.person)) }
         }
         return trimmed
+    }
+
+    /// The segmentation network's frame (index into its classes) nearest the centre of analysis frame `k`.
+    static func networkFrame(_ k: Int, geometry: FrameGeometry) -> Int {
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        let scale = Double(SpeakerSegmenter.sampleRate) / Double(geometry.sampleRate)
+        let centre = (Double(k * geometry.hopLength) + Double(geometry.hopLength) / 2) * scale
+        let chunk = Int(centre) / SpeakerSegmenter.chunkSamples
+        let within = centre - Double(chunk * SpeakerSegmenter.chunkSamples) - Double(SpeakerSegmenter.frameSpanSamples) / 2
+        let i = min(max(Int((within / Double(SpeakerSegmenter.frameStepSamples)).rounded()), 0), perChunk - 1)
+        return chunk * perChunk + i
+    }
+
+    /// People the segmentation network hears as one voice (`RoomDiarizer.Options.SameVoice`): per 10 s
+    /// chunk, each person's frames where the network says one local speaker alone go mostly (at least
+    /// `same.purity`) to one local speaker, when there are at least `same.seconds` of them. Two people
+    /// with the same local speaker in some chunk and different ones in none, whose `similarity` (row-major
+    /// `speakers` x `speakers`; nil: never merged) is at least `same.similarity`, and one of whom has at
+    /// most `same.maxTalkSeconds` of speech, are merged (and groups so
+    /// merged, while no two of their people were told apart). Returns the renaming of the labels (merged
+    /// people to one label, then numbered in order of first appearance), or nil when nobody merges.
+    /// Memory: a count per chunk, local speaker and person.
+    static func sameLocalSpeaker(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, speakers: Int,
+                                 same options: RoomDiarizer.Options.SameVoice, similarity: [Double?]) -> [Int8]? {
+        guard speakers >= 2 else { return nil }
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        let chunks = (classes.count + perChunk - 1) / perChunk
+        // Frames of each chunk's local speaker (alone) under each person.
+        var shared = [Int](repeating: 0, count: chunks * 3 * speakers)
+        var talk = [Int](repeating: 0, count: speakers)
+        var cursor = RoomDiarizer.Labels.FrameCursor(labels)
+        for k in 0..<labels.frameCount {
+            let label = Int(cursor.label(at: k).label)
+            guard label >= 0, label < speakers else { continue }
+            talk[label] += 1
+            let g = networkFrame(k, geometry: geometry)
+            guard g < classes.count, (1...3).contains(classes[g]) else { continue }
+            shared[(g / perChunk * 3 + Int(classes[g]) - 1) * speakers + label] += 1
+        }
+        let framesPerSecond = Double(geometry.sampleRate) / Double(geometry.hopLength)
+        let minimumFrames = max(1, Int((options.seconds * framesPerSecond).rounded()))
+        let maxTalkFrames = Int((options.maxTalkSeconds * framesPerSecond).rounded())
+        var same = [Bool](repeating: false, count: speakers * speakers)
+        var apart = [Bool](repeating: false, count: speakers * speakers)
+        for c in 0..<chunks {
+            var slotOf = [Int](repeating: -1, count: speakers)
+            for person in 0..<speakers {
+                let counts = (0..<3).map { shared[(c * 3 + $0) * speakers + person] }
+                let total = counts.reduce(0, +)
+                let top = counts.indices.max { counts[$0] < counts[$1] }!
+                if total >= minimumFrames && Double(counts[top]) >= options.purity * Double(total) { slotOf[person] = top }
+            }
+            for a in 0..<speakers where slotOf[a] >= 0 {
+                for b in 0..<speakers where b != a && slotOf[b] >= 0 {
+                    if slotOf[a] == slotOf[b] { same[a * speakers + b] = true } else { apart[a * speakers + b] = true }
+                }
+            }
+        }
+        var group = Array(0..<speakers)
+        for a in 0..<speakers {
+            for b in (a + 1)..<max(a + 1, speakers) where same[a * speakers + b] && group[a] != group[b] {
+                guard let alike = similarity[a * speakers + b], alike >= options.similarity else { continue }
+                guard min(talk[a], talk[b]) <= maxTalkFrames else { continue }
+                let ga = (0..<speakers).filter { group[$0] == group[a] }, gb = (0..<speakers).filter { group[$0] == group[b] }
+                guard !ga.contains(where: { i in gb.contains { apart[i * speakers + $0] } }) else { continue }
+                let from = group[b], to = group[a]
+                for i in 0..<speakers where group[i] == from { group[i] = to }
+            }
+        }
+        guard Set(group).count < speakers else { return nil }
+        // Renumber in order of first appearance.
+        var number = [Int8](repeating: -1, count: speakers)
+        var next: Int8 = 0
+        labels.forEachBlock { _, label in
+            guard label >= 0, Int(label) < speakers else { return }
+            let g = group[Int(label)]
+            if number[g] < 0 { number[g] = next; next += 1 }
+        }
+        for g in 0..<speakers where number[g] < 0 && group.contains(g) { number[g] = next; next += 1 }
+        return (0..<speakers).map { number[group[$0]] }
     }
 
     /// How much shorter the network's overlap is made at a change of person: its frames smear each voice's

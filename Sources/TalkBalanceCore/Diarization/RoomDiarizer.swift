@@ -116,6 +116,28 @@ public struct RoomDiarizer: Sendable {
         /// nil: the clustering only starts the re-segmentation. Chosen on the tuning rooms
         /// (docs/ACCURACY.md, "the voice network's clustering holds in the re-segmentation").
         public var embeddingPriorWeight: Double? = 2.0
+        /// With the speaker segmentation network (offline, no enrolment, no names from the session): two
+        /// people are one voice, and merged, when the network hears them as one and their voices are alike
+        /// (`SameVoice`, `RoomAnalysis.sameLocalSpeaker`). Fewer people than `speakers` are then found,
+        /// rather than one talker split to make up the number. Only with the neural embeddings. nil:
+        /// exactly `speakers`.
+        public var sameLocalSpeaker: SameVoice? = SameVoice()
+        /// When two people found are one voice (`sameLocalSpeaker`): in some 10 s chunk the segmentation
+        /// network gives the frames of both, where each speaks alone, mostly (`purity`) to one local speaker,
+        /// at least `seconds` each, and in no chunk to two different ones; their windows' neural
+        /// embeddings have a mean cosine similarity of at least `similarity` (`voiceSimilarity`); and one of
+        /// them has at most `maxTalkSeconds` of speech in all. Each check alone merged real people: the
+        /// network's local speakers two alike voices in a chunk (rooms, paa-diarizationExample2), the
+        /// similarity two synthetic voices (quiet partners), and these two together the same partners,
+        /// with 12 s and 24 s of speech. Chosen on the AMI excerpts and the quiet partners (docs/ACCURACY.md,
+        /// "a talker split in two is one voice again").
+        public struct SameVoice: Sendable, Equatable {
+            public var seconds = 1.0
+            public var purity = 0.8
+            public var similarity = 0.3
+            public var maxTalkSeconds = 8.0
+            public init() {}
+        }
         public enum Clustering: String, Sendable, Equatable, CaseIterable {
             /// Average-linkage agglomerative clustering of window embeddings, cosine distance.
             case cosine
@@ -235,6 +257,9 @@ public struct RoomDiarizer: Sendable {
         public var compensated: Bool
     }
     public private(set) var microphoneShift: MicrophoneShift?
+    /// The windows the neural embeddings clustered (with them; empty otherwise): the block at each one's
+    /// centre and its embedding as a unit vector. At most `Options.maxEmbeddedWindows`.
+    private(set) var embeddedWindows: [(centreBlock: Int, unit: [Double])] = []
 
     /// Frames pushed so far (a frame is speech iff it lies in a block).
     public private(set) var frameCount = 0
@@ -773,7 +798,7 @@ public struct RoomDiarizer: Sendable {
     /// The segmentation from the neural embeddings (`embeddedLabels`), re-segmented on the cepstra with
     /// each block held to its cluster by `options.embeddingPriorWeight` times its window's margin. Nil
     /// without embeddings (none given, too few windows) or with `fewerPeopleWeight` (at most N people).
-    private func embeddedSegmentation(stats: BlockReader, embed: WindowEmbedding?) -> [Int]? {
+    private mutating func embeddedSegmentation(stats: BlockReader, embed: WindowEmbedding?) -> [Int]? {
         guard options.fewerPeopleWeight == nil, let embed, let (initial, margins) = embeddedLabels(stats: stats, embed: embed) else { return nil }
         return Self.resegment(stats: stats, dims: featureCount, initial: initial, speakers: (initial.max() ?? 0) + 1, options: options,
                               prior: options.embeddingPriorWeight.map { w in (initial, margins.map { w * max(0, $0) }) })
@@ -783,7 +808,7 @@ public struct RoomDiarizer: Sendable {
     /// `options.maxEmbeddedWindows`, evenly spaced, when there are more): average linkage by cosine
     /// into `speakers`, each block taking the cluster of the nearest window centre among those embedded,
     /// and that window's margin (`clusterMargins`). Nil when there are too few windows or no embeddings.
-    private func embeddedLabels(stats: BlockReader, embed: WindowEmbedding) -> (labels: [Int], margins: [Double])? {
+    private mutating func embeddedLabels(stats: BlockReader, embed: WindowEmbedding) -> (labels: [Int], margins: [Double])? {
         let all = windows(stats)
         let chosen = all.count > options.maxEmbeddedWindows
             ? (0..<options.maxEmbeddedWindows).map { all[$0 * all.count / options.maxEmbeddedWindows] } : all
@@ -802,6 +827,7 @@ public struct RoomDiarizer: Sendable {
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 1e-12 ? v.map { $0 / norm } : v
         }
+        embeddedWindows = zip(chosen, units).map { ((($0.0.lowerBound + $0.0.upperBound - 1) / 2), $0.1) }
         var windowLabels = Self.averageLinkage(units, clusters: speakers)
         if let minimum = options.minClusterWindows { windowLabels = Self.withoutSmallClusters(units, labels: windowLabels, speakers: speakers, minimum: minimum) }
         if let threshold = options.sameVoiceSimilarity { windowLabels = Self.mergedSameVoices(units, labels: windowLabels, threshold: threshold) }
@@ -818,6 +844,29 @@ public struct RoomDiarizer: Sendable {
             margins[b] = windowMargins[w]
         }
         return (labels, margins)
+    }
+
+    /// How alike the voices of the people of `labels` are (with the neural embeddings; nil otherwise):
+    /// per pair, row-major `speakers` x `speakers`, the mean cosine similarity of the embedded windows
+    /// whose centre block is the one's with those whose centre block is the other's (nil where either
+    /// has no window).
+    public func voiceSimilarity(_ labels: Labels) -> [Double?]? {
+        guard !embeddedWindows.isEmpty, let dims = embeddedWindows.first?.unit.count else { return nil }
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: dims), count: speakers)
+        var sizes = [Double](repeating: 0, count: speakers)
+        for w in embeddedWindows where w.centreBlock < labels.blockLabels.count {
+            let l = Int(labels.blockLabels[w.centreBlock])
+            guard l >= 0 && l < speakers else { continue }
+            sizes[l] += 1
+            for d in 0..<dims { sums[l][d] += w.unit[d] }
+        }
+        var out = [Double?](repeating: nil, count: speakers * speakers)
+        for a in 0..<speakers where sizes[a] > 0 {
+            for b in 0..<speakers where b != a && sizes[b] > 0 {
+                out[a * speakers + b] = Self.meanSimilarity(sums[a], sums[b], sizes[a] * sizes[b])
+            }
+        }
+        return out
     }
 
     /// Each item's margin in the clustering `labels` (items: unit vectors): its mean cosine similarity to
