@@ -144,7 +144,7 @@ struct Analyze: ParsableCommand {
     var voiceEmbedding: String?
     @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
     var sameVoice: String?
-    @Option(name: .customLong("same-local-speaker"), help: ArgumentHelp("With --speakers, offline: off, or KEY=VALUE,... among seconds (each of two people under one local speaker of the segmentation network in a chunk, and under different ones in none, default 1), purity (0-1, default 0.8), similarity (their voices' mean cosine similarity, default 0.3) and talk (seconds of speech one of them has at most, default 8): then they are one voice, merged.", visibility: .hidden))
+    @Option(name: .customLong("same-local-speaker"), help: ArgumentHelp("With --speakers, offline: on (default), off, or KEY=VALUE,... among seconds (each of two people under one local speaker of the segmentation network in a chunk, and under different ones in none, default 1), purity (0-1, default 0.8), similarity (their voices' mean cosine similarity, default 0.3) and talk (seconds of speech one of them has at most, default 8): then they are one voice, merged.", visibility: .hidden))
     var sameLocalSpeaker: String?
     @Option(name: .customLong("min-cluster-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: a cluster of fewer windows is not a person (1-20; default 2).", visibility: .hidden))
     var minClusterWindows: Int?
@@ -179,16 +179,17 @@ struct Analyze: ParsableCommand {
 
     /// The same-voice merge's options with the developer option above; nil: off.
     private func sameLocalSpeakerOptions() -> RoomDiarizer.Options.SameVoice? {
-        var o = RoomDiarizer.Options().sameLocalSpeaker ?? RoomDiarizer.Options.SameVoice()
         guard let sameLocalSpeaker else { return RoomDiarizer.Options().sameLocalSpeaker }
         if sameLocalSpeaker == "off" { return nil }
+        var o = RoomDiarizer.Options.SameVoice()
+        if sameLocalSpeaker == "on" { return o }
         for (item, key, v) in Self.tuningItems(sameLocalSpeaker) {
             switch (key, v) {
             case ("seconds", let v?) where v >= 0.1 && v <= 10: o.seconds = v
             case ("purity", let v?) where v > 0.5 && v <= 1: o.purity = v
             case ("similarity", let v?) where v >= -1 && v <= 1: o.similarity = v
             case ("talk", let v?) where v >= 0 && v <= 36000: o.maxTalkSeconds = v
-            default: fail("--same-local-speaker: \(item) is not off or one of seconds (0.1-10), purity (over 0.5, up to 1), similarity (-1 to 1), talk (0-36000 s) with a value", code: Exit.usage)
+            default: fail("--same-local-speaker: \(item) is not on, off or one of seconds (0.1-10), purity (over 0.5, up to 1), similarity (-1 to 1), talk (0-36000 s) with a value", code: Exit.usage)
             }
         }
         return o

@@ -111,11 +111,11 @@ struct RoomCommandTests {
         try expectRefused("--speech-gate", ["bogus=1", "threshold=2", "reach", "reach=-1", "on"], wav: room.wav, in: folder)
     }
 
-    /// The developer switches of the voice embeddings and of the segmentation network (docs/ACCURACY.md,
-    /// "neural voice embeddings" and "overlapped speech from the segmentation network", measure the
-    /// analysis with and without each).
+    /// The developer switches of the voice embeddings, of the segmentation network and of the merge of a
+    /// split talker (docs/ACCURACY.md, "neural voice embeddings", "overlapped speech from the segmentation
+    /// network" and "a talker split in two is one voice again" measure the analysis with and without each).
     @Test("hidden on/off developer switches: on or off on request; bad values refused",
-          arguments: [("--voice-embedding", "maybe"), ("--speaker-segmentation", "yes")])
+          arguments: [("--voice-embedding", "maybe"), ("--speaker-segmentation", "yes"), ("--same-local-speaker", "seconds=99")])
     func onOffDeveloperOption(option: String, bad: String) throws {
         let room = try LiveRoomTests.room()
         let folder = try TempFolder()

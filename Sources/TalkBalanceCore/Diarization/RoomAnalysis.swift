@@ -273,15 +273,16 @@ public enum RoomAnalysis {
             guard labelled != nil else { throw .stretchWithoutSpeech(name: stretches[0].name, foundSeconds: 0) }
             doubtful = try name(&labelled!, by: stretches, after: enrolled.count, speakers: speakers, hop: hop, rate: rate)
         }
-        // With `options.fewerPeopleWeight` (no enrolment or stretches, no matching) `speakers` is the most people: the
-        // report has those found (at least one), with the first names.
-        // People the network hears as one voice, and whose voices are alike, are one person.
+        // A talker split in two to make up `speakers` is one person again where the segmentation network hears
+        // one voice, the voices are alike and one part hardly speaks (`RoomDiarizer.Options.SameVoice`).
         if let same = options.sameLocalSpeaker, enrolled.isEmpty, stretches.isEmpty, matching == nil,
            let segmentation, labelled != nil, let frameGeometry, let similarity = diarizer?.voiceSimilarity(labelled!),
            let map = sameLocalSpeaker(classes: try segmentation.classes(), labels: labelled!, geometry: frameGeometry, speakers: speakers,
                                       same: same, similarity: similarity) {
             labelled!.rename(map)
         }
+        // With `options.fewerPeopleWeight` (no enrolment or stretches, no matching) `speakers` is the most people: the
+        // report has those found (at least one), with the first names.
         let atMost = options.fewerPeopleWeight != nil && enrolled.isEmpty && stretches.isEmpty && matching == nil
         let people = atMost ? max(1, labelled?.peopleFound ?? 0) : speakers
         let names = Array(allNames.prefix(people))
@@ -743,8 +744,8 @@ public enum RoomAnalysis {
     /// `same.purity`) to one local speaker, when there are at least `same.seconds` of them. Two people
     /// with the same local speaker in some chunk and different ones in none, whose `similarity` (row-major
     /// `speakers` x `speakers`; nil: never merged) is at least `same.similarity`, and one of whom has at
-    /// most `same.maxTalkSeconds` of speech, are merged (and groups so
-    /// merged, while no two of their people were told apart). Returns the renaming of the labels (merged
+    /// most `same.maxTalkSeconds` of speech, are merged (and groups so merged, while no two of their
+    /// people were told apart). Returns the renaming of the labels (merged
     /// people to one label, then numbered in order of first appearance), or nil when nobody merges.
     /// Memory: a count per chunk, local speaker and person.
     static func sameLocalSpeaker(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, speakers: Int,

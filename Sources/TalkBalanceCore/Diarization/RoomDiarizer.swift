@@ -126,11 +126,11 @@ public struct RoomDiarizer: Sendable {
         /// network gives the frames of both, where each speaks alone, mostly (`purity`) to one local speaker,
         /// at least `seconds` each, and in no chunk to two different ones; their windows' neural
         /// embeddings have a mean cosine similarity of at least `similarity` (`voiceSimilarity`); and one of
-        /// them has at most `maxTalkSeconds` of speech in all. Each check alone merged real people: the
-        /// network's local speakers two alike voices in a chunk (rooms, paa-diarizationExample2), the
-        /// similarity two synthetic voices (quiet partners), and these two together the same partners,
-        /// with 12 s and 24 s of speech. Chosen on the AMI excerpts and the quiet partners (docs/ACCURACY.md,
-        /// "a talker split in two is one voice again").
+        /// them has at most `maxTalkSeconds` of speech in all. Without the last two, real people were merged:
+        /// the network gave two different voices one local speaker in a chunk (four generated rooms,
+        /// paa-diarizationExample2); without the last, two synthetic quiet partners with 12 s and 24 s of
+        /// speech were merged with their partners. Chosen looking at the AMI excerpts and the quiet partners
+        /// (docs/ACCURACY.md, "a talker split in two is one voice again").
         public struct SameVoice: Sendable, Equatable {
             public var seconds = 1.0
             public var purity = 0.8
