@@ -14,7 +14,7 @@ struct ThresholdOptions: ParsableArguments {
     var minSpeech: Double = AnalysisConfig().minSpeechSeconds
     @Option(name: .customLong("vad-voiced-share"), parsing: .unconditional, help: "Speech needs at least this share of voiced (periodic) frames, 0-1; 0 turns the check off.")
     var voicedShare: Double = AnalysisConfig().minVoicedShare
-    @Option(name: .customLong("bridge-pause"), parsing: .unconditional, help: "Pauses shorter than this inside one person's speech are bridged, seconds.")
+    @Option(name: .customLong("bridge-pause"), parsing: .unconditional, help: "Pauses shorter than this inside one person's speech are bridged, seconds (with --speakers the report's pauses only: who is who is found with 0.3 s).")
     var bridgePause: Double = AnalysisConfig().bridgePauseSeconds
     @Option(name: .customLong("vad-hangover"), parsing: .unconditional, help: "Speech goes on this long after its last active frame, seconds (up to --bridge-pause; one microphone per person only).")
     var hangover: Double = AnalysisConfig().hangoverSeconds

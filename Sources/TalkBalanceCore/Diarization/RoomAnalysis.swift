@@ -184,6 +184,10 @@ public enum RoomAnalysis {
     /// 12.1% and 12.4%.
     public static let maxExcursionSeconds = 1.0
 
+    /// The room's speech detector bridges pauses this long whatever `AnalysisConfig.bridgePauseSeconds` says:
+    /// the default, with which the clustering was measured. `--bridge-pause` shapes the report (`PauseShaper`).
+    public static let detectionBridgeSeconds = AnalysisConfig().bridgePauseSeconds
+
     /// - Parameters:
     ///   - open: opens the recording from its start (called twice, and twice more to find overlapped speech
     ///     from the voices unless `voiceOverlap` is nil).
@@ -242,7 +246,7 @@ public enum RoomAnalysis {
         // Overlap from the stereo cues: two people only, where the one not labelled is the other one.
         let findOverlap = speakers == 2 ? overlap : nil
         var frameGeometry: FrameGeometry? = nil
-        let (speech, foundOverlaps) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap, speechGate: speechGate) { geometry, useSpatial in
+        let (speech, foundOverlaps, reportSpeech) = try frontEnd(open: open, config: config, spatial: spatial, overlap: findOverlap, speechGate: speechGate) { geometry, useSpatial in
             frameGeometry = geometry
             hop = geometry.hopLength
             usedSpatial = useSpatial
@@ -291,6 +295,9 @@ public enum RoomAnalysis {
         // 3. The conversation, as for one microphone per person: frame by frame, the frames between the
         // diarizer's blocks silent (no label per frame is held).
         var conversation = ConversationAnalyzer(speakerCount: people, hopSamples: hop, sampleRate: rate, config: config)
+        let bridgeFrames = Int((config.bridgePauseSeconds * Double(rate) / Double(hop)).rounded())
+        var shaper = PauseShaper(people: people, fillFrames: config.bridgePauseSeconds > Self.detectionBridgeSeconds ? bridgeFrames : 0)
+        var reportFrames = reportSpeech.map { SpeechFrames(segments: $0, hopSamples: hop) }
         let silent = [Bool](repeating: false, count: people)
         var active = silent
         var pushed = 0
@@ -320,7 +327,7 @@ public enum RoomAnalysis {
         var nextVoiceRun = 0
         var block = 0
         labelled?.forEachBlock { frames, label in
-            silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { conversation.push($0) } }
+            silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
             let person = indexOfLabel[Int(label)]
             active[person] = true
             let holder = underneath.map { $0[block] } ?? -1
@@ -328,7 +335,7 @@ public enum RoomAnalysis {
             if holder >= 0 {
                 let other = indexOfLabel[Int(holder)]
                 active[other] = true
-                active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
+                active.withUnsafeBufferPointer { for _ in frames { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
                 active[other] = false
             } else if let overlaps {
                 // Two people: within a block of one, the frames the stereo cues find overlapped are the
@@ -337,7 +344,7 @@ public enum RoomAnalysis {
                 for k in frames {
                     while nextOverlap < overlaps.count && overlaps[nextOverlap].upperBound <= k { nextOverlap += 1 }
                     active[other] = nextOverlap < overlaps.count && overlaps[nextOverlap].contains(k)
-                    active.withUnsafeBufferPointer { conversation.push($0) }
+                    active.withUnsafeBufferPointer { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) }
                 }
                 active[other] = false
             } else if !voiceRuns.isEmpty {
@@ -347,16 +354,17 @@ public enum RoomAnalysis {
                     let run = nextVoiceRun < voiceRuns.count && voiceRuns[nextVoiceRun].frames.contains(k) ? voiceRuns[nextVoiceRun].person : -1
                     let other = run >= 0 ? indexOfLabel[run] : -1
                     if other >= 0 { active[other] = true }
-                    active.withUnsafeBufferPointer { conversation.push($0) }
+                    active.withUnsafeBufferPointer { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) }
                     if other >= 0 && other != person { active[other] = false }
                 }
             } else {
-                active.withUnsafeBufferPointer { for _ in frames { conversation.push($0) } }
+                active.withUnsafeBufferPointer { for _ in frames { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
             }
             active[person] = false
             pushed = frames.upperBound
         }
-        silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { conversation.push($0) } }
+        silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
+        shaper.finish(to: &conversation)
         conversation.finish()
         let segments = conversation.segments.map { seg -> SpeechSegment in
             var s = seg
@@ -395,15 +403,24 @@ public enum RoomAnalysis {
     private static func frontEnd(open: () throws -> AudioSource, config: AnalysisConfig, spatial: Bool?,
                                  overlap: StereoOverlapFinder.Options?, speechGate: SpeechGate.Options?,
                                  start: (FrameGeometry, Bool) -> Void, format: (StreamFormat) -> Void = { _ in },
-                                 frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure) -> (speech: SessionResult, overlaps: [Range<Int>]?) {
+                                 frame: (UnsafeBufferPointer<Float>, Bool, Int) -> Void) throws(Failure)
+        -> (speech: SessionResult, overlaps: [Range<Int>]?, reportSpeech: [Range<Int>]?) {
         // 1. Speech on the mono mix. No soft word ends here: on one microphone for everyone a trailing
         // soft end is as likely the next person's start (it measured worse).
         let first: AudioSource
         do { first = try open() } catch { throw .source(error) }
         format(first.format)
         let rate = first.format.sampleRate
-        let vad: SessionAnalyzer
-        do { vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: false) } catch {
+        // The detector bridges at `detectionBridgeSeconds` whatever `--bridge-pause` says (see `PauseShaper`); with a
+        // shorter `--bridge-pause` a second detector finds the speech the report keeps.
+        var detection = config
+        detection.bridgePauseSeconds = Self.detectionBridgeSeconds
+        let vad: SessionAnalyzer, finer: SessionAnalyzer?
+        do {
+            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: detection, softWordEdges: false)
+            finer = config.bridgePauseSeconds < detection.bridgePauseSeconds
+                ? try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: false) : nil
+        } catch {
             throw .invalid(error.description)
         }
         let stereo = first.format.channelCount == 2
@@ -436,6 +453,7 @@ public enum RoomAnalysis {
                 }
             }) { block in
                 vad.process(interleaved: block)
+                finer?.process(interleaved: block)
                 network?.push(block) { gate?.add(probability: $0) }
                 monoFrames.push(left: block, right: block) { w, _ in
                     voicingScratch.withUnsafeMutableBufferPointer { voicingCepstrum.analyze(samples: w, into: $0) }
@@ -444,6 +462,7 @@ public enum RoomAnalysis {
             }
         } catch { throw .source(error) }
         let found = vad.finish()
+        let reportSpeech = finer.map { $0.finish().segments.map { $0.startSample..<$0.endSample } }
         // Speech segments that are hardly voiced (room noises, rustle, distant clatter) are not speech.
         var speech = found
         speech.segments = found.segments.filter {
@@ -530,7 +549,7 @@ public enum RoomAnalysis {
         } catch { throw .source(error) }
         analyzeReadyFrames(final: true)
         overlapFinder?.finish()
-        return (speech, overlapFinder?.runs)
+        return (speech, overlapFinder?.runs, reportSpeech)
     }
 
     /// Two more passes over the recording for `VoiceOverlapFinder`: the first gathers each person's

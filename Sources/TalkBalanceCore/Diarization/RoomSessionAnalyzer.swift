@@ -45,6 +45,12 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public private(set) var marks: [Mark] = []
 
     private let vad: SessionAnalyzer
+    /// With a `--bridge-pause` shorter than the detector's (`RoomAnalysis.detectionBridgeSeconds`): the speech at
+    /// that bridge, frame by frame, waiting for its frame's label (`PauseShaper`).
+    private let finer: SessionAnalyzer?
+    private var finerSpeech: [Bool] = []
+    private var finerHead = 0
+    private var shaper: PauseShaper
     private let cepstrum: MelCepstrum
     private var assigner: OnlineRoomAssigner
     private let coefficients = 13
@@ -173,9 +179,16 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
         let names = labels ?? (1...speakers).map { "S\($0)" }
         guard names.count == speakers else { throw .labelCount(expected: speakers, got: names.count) }
+        // The detector bridges at `RoomAnalysis.detectionBridgeSeconds` whatever `--bridge-pause` says, so that
+        // it changes the report's pauses, not who is who (`PauseShaper`).
+        var detection = config
+        detection.bridgePauseSeconds = RoomAnalysis.detectionBridgeSeconds
         do {
-            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEdges: false)
+            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: detection, softWordEdges: false)
+            finer = config.bridgePauseSeconds < detection.bridgePauseSeconds
+                ? try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEdges: false) : nil
         } catch { throw .setup(error) }
+        finer?.keepsDecisions = true
         guard (1...32).contains(format.channelCount) else { throw .setup(.unsupportedChannels(format.channelCount)) }
         vad.keepsDecisions = true
         network = speechGate.map { _ in SpeechNetwork(sampleRate: format.sampleRate) }
@@ -189,6 +202,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         assigner = OnlineRoomAssigner(speakers: speakers, featureCount: 13, options: options)
         conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: geometry.hopLength,
                                             sampleRate: format.sampleRate, config: config)
+        let bridgeFrames = Int((config.bridgePauseSeconds * Double(format.sampleRate) / Double(geometry.hopLength)).rounded())
+        shaper = PauseShaper(people: speakers, fillFrames: config.bridgePauseSeconds > RoomAnalysis.detectionBridgeSeconds ? bridgeFrames : 0)
         var capacity = 1
         while capacity < 2 * geometry.windowLength { capacity *= 2 }
         ringCapacity = capacity
@@ -304,6 +319,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     private func feedMono(_ block: UnsafeBufferPointer<Float>) {
         vad.process(interleaved: block)
+        if let finer {
+            finer.process(interleaved: block)
+            finer.takeDecisions { finerSpeech.append($0) }
+        }
         network?.push(block) { gate!.add(probability: $0) }
         let hop = geometry.hopLength, n = geometry.windowLength
         for v in block {
@@ -472,7 +491,17 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
 
     private func pushConversation(_ label: Int8, underneath: Int8) {
         for s in 0..<speakers { active[s] = Int(label) == s || Int(underneath) == s }
-        active.withUnsafeBufferPointer { conversation.push($0) }
+        // The finer detector decides sooner than the labels come (its bridge is shorter), so its frame is there.
+        var speech = true
+        if finer != nil, finerHead < finerSpeech.count {
+            speech = finerSpeech[finerHead]
+            finerHead += 1
+            if finerHead >= 4096 {
+                finerSpeech.removeFirst(finerHead)
+                finerHead = 0
+            }
+        }
+        active.withUnsafeBufferPointer { shaper.push($0, speech: speech, to: &conversation) }
     }
 
     /// Re-clusters the last minutes of labelled speech offline (`RoomDiarizer`), maps its voices onto the
@@ -554,6 +583,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         if let finished { return finished }
         network?.finish { gate!.add(probability: $0) }
         gate?.finish()
+        if let finer {
+            _ = finer.finish()
+            finer.takeDecisions { finerSpeech.append($0) }
+        }
         let speech = vad.finish()   // pads the last frame with silence and flushes the smoothing
         drainDecisions()
         assigner.finish()
@@ -563,6 +596,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         account(keeping: 0)
         overlap?.finish()
         takeOverlap()
+        shaper.finish(to: &conversation)
         conversation.finish()
         let end = speech.durationSamples
         var segments = conversation.segments.map { seg -> SpeechSegment in
