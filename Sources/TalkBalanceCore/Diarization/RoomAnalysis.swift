@@ -462,18 +462,22 @@ public enum RoomAnalysis {
             }
         } catch { throw .source(error) }
         let found = vad.finish()
-        let reportSpeech = finer.map { $0.finish().segments.map { $0.startSample..<$0.endSample } }
+        var finerSegments = finer?.finish().segments
         // Speech segments that are hardly voiced (room noises, rustle, distant clatter) are not speech.
         var speech = found
-        speech.segments = found.segments.filter {
-            voiced.fraction(fromSample: $0.startSample, toSample: $0.endSample, windowLength: n) >= VoicedFrames.minVoicedFraction
+        func isVoiced(_ s: SpeechSegment) -> Bool {
+            voiced.fraction(fromSample: s.startSample, toSample: s.endSample, windowLength: n) >= VoicedFrames.minVoicedFraction
         }
+        speech.segments = found.segments.filter(isVoiced)
+        finerSegments = finerSegments?.filter(isVoiced)
         // Nor is what the neural speech detector finds no speech in or near.
         if var g = gate {
             network?.finish { g.add(probability: $0) }
             g.finish()
             speech.segments = g.keep(speech.segments, minimumSamples: hop)
+            finerSegments = finerSegments.map { g.keep($0, minimumSamples: hop) }
         }
+        let reportSpeech = finerSegments?.map { $0.startSample..<$0.endSample }
         let frameCount = (speech.durationSamples + hop - 1) / hop
         let useSpatial = cues != nil && (spatial == true || detector.isSpatial)
         // The delay only where it varies (spaced capsules): coincident capsules give 0 but for a few
