@@ -26,6 +26,24 @@ struct PauseShaper {
         silent = before
     }
 
+    /// For `config`'s bridge: fills silences up to it when it is longer than the detector's.
+    init(people: Int, config: AnalysisConfig, framesPerSecond: Double) {
+        let longer = config.bridgePauseSeconds > RoomAnalysis.detectionBridgeSeconds
+        self.init(people: people, fillFrames: longer ? Int((config.bridgePauseSeconds * framesPerSecond).rounded()) : 0)
+    }
+
+    /// `config` as the room's detector runs it: bridging at `RoomAnalysis.detectionBridgeSeconds`.
+    static func detection(_ config: AnalysisConfig) -> AnalysisConfig {
+        var c = config
+        c.bridgePauseSeconds = RoomAnalysis.detectionBridgeSeconds
+        return c
+    }
+
+    /// Whether `config`'s bridge is shorter than the detector's, so a second detector must find the report's speech.
+    static func needsFinerDetector(_ config: AnalysisConfig) -> Bool {
+        config.bridgePauseSeconds < RoomAnalysis.detectionBridgeSeconds
+    }
+
     /// Shapes frame by frame (in order, as the conversation takes them) and passes each on. `speech`: whether
     /// the frame is speech at the user's bridge (always true when it is not shorter than the detector's).
     mutating func push(_ active: UnsafeBufferPointer<Bool>, speech: Bool = true, to conversation: inout ConversationAnalyzer) {

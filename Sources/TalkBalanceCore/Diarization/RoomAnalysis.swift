@@ -295,9 +295,9 @@ public enum RoomAnalysis {
         // 3. The conversation, as for one microphone per person: frame by frame, the frames between the
         // diarizer's blocks silent (no label per frame is held).
         var conversation = ConversationAnalyzer(speakerCount: people, hopSamples: hop, sampleRate: rate, config: config)
-        let bridgeFrames = Int((config.bridgePauseSeconds * Double(rate) / Double(hop)).rounded())
-        var shaper = PauseShaper(people: people, fillFrames: config.bridgePauseSeconds > Self.detectionBridgeSeconds ? bridgeFrames : 0)
+        var shaper = PauseShaper(people: people, config: config, framesPerSecond: Double(rate) / Double(hop))
         var reportFrames = reportSpeech.map { SpeechFrames(segments: $0, hopSamples: hop) }
+        func emit(_ frame: UnsafeBufferPointer<Bool>) { shaper.push(frame, speech: reportFrames?.next() ?? true, to: &conversation) }
         let silent = [Bool](repeating: false, count: people)
         var active = silent
         var pushed = 0
@@ -327,7 +327,7 @@ public enum RoomAnalysis {
         var nextVoiceRun = 0
         var block = 0
         labelled?.forEachBlock { frames, label in
-            silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
+            silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { emit($0) } }
             let person = indexOfLabel[Int(label)]
             active[person] = true
             let holder = underneath.map { $0[block] } ?? -1
@@ -335,7 +335,7 @@ public enum RoomAnalysis {
             if holder >= 0 {
                 let other = indexOfLabel[Int(holder)]
                 active[other] = true
-                active.withUnsafeBufferPointer { for _ in frames { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
+                active.withUnsafeBufferPointer { for _ in frames { emit($0) } }
                 active[other] = false
             } else if let overlaps {
                 // Two people: within a block of one, the frames the stereo cues find overlapped are the
@@ -344,7 +344,7 @@ public enum RoomAnalysis {
                 for k in frames {
                     while nextOverlap < overlaps.count && overlaps[nextOverlap].upperBound <= k { nextOverlap += 1 }
                     active[other] = nextOverlap < overlaps.count && overlaps[nextOverlap].contains(k)
-                    active.withUnsafeBufferPointer { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) }
+                    active.withUnsafeBufferPointer { emit($0) }
                 }
                 active[other] = false
             } else if !voiceRuns.isEmpty {
@@ -354,16 +354,16 @@ public enum RoomAnalysis {
                     let run = nextVoiceRun < voiceRuns.count && voiceRuns[nextVoiceRun].frames.contains(k) ? voiceRuns[nextVoiceRun].person : -1
                     let other = run >= 0 ? indexOfLabel[run] : -1
                     if other >= 0 { active[other] = true }
-                    active.withUnsafeBufferPointer { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) }
+                    active.withUnsafeBufferPointer { emit($0) }
                     if other >= 0 && other != person { active[other] = false }
                 }
             } else {
-                active.withUnsafeBufferPointer { for _ in frames { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
+                active.withUnsafeBufferPointer { for _ in frames { emit($0) } }
             }
             active[person] = false
             pushed = frames.upperBound
         }
-        silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { shaper.push($0, speech: reportFrames?.next() ?? true, to: &conversation) } }
+        silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { emit($0) } }
         shaper.finish(to: &conversation)
         conversation.finish()
         let segments = conversation.segments.map { seg -> SpeechSegment in
@@ -413,12 +413,10 @@ public enum RoomAnalysis {
         let rate = first.format.sampleRate
         // The detector bridges at `detectionBridgeSeconds` whatever `--bridge-pause` says (see `PauseShaper`); with a
         // shorter `--bridge-pause` a second detector finds the speech the report keeps.
-        var detection = config
-        detection.bridgePauseSeconds = Self.detectionBridgeSeconds
         let vad: SessionAnalyzer, finer: SessionAnalyzer?
         do {
-            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: detection, softWordEdges: false)
-            finer = config.bridgePauseSeconds < detection.bridgePauseSeconds
+            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: PauseShaper.detection(config), softWordEdges: false)
+            finer = PauseShaper.needsFinerDetector(config)
                 ? try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: false) : nil
         } catch {
             throw .invalid(error.description)

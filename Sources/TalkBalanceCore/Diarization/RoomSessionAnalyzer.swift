@@ -181,11 +181,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         guard names.count == speakers else { throw .labelCount(expected: speakers, got: names.count) }
         // The detector bridges at `RoomAnalysis.detectionBridgeSeconds` whatever `--bridge-pause` says, so that
         // it changes the report's pauses, not who is who (`PauseShaper`).
-        var detection = config
-        detection.bridgePauseSeconds = RoomAnalysis.detectionBridgeSeconds
         do {
-            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: detection, softWordEdges: false)
-            finer = config.bridgePauseSeconds < detection.bridgePauseSeconds
+            vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: PauseShaper.detection(config),
+                                      softWordEdges: false)
+            finer = PauseShaper.needsFinerDetector(config)
                 ? try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEdges: false) : nil
         } catch { throw .setup(error) }
         finer?.keepsDecisions = true
@@ -202,8 +201,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         assigner = OnlineRoomAssigner(speakers: speakers, featureCount: 13, options: options)
         conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: geometry.hopLength,
                                             sampleRate: format.sampleRate, config: config)
-        let bridgeFrames = Int((config.bridgePauseSeconds * Double(format.sampleRate) / Double(geometry.hopLength)).rounded())
-        shaper = PauseShaper(people: speakers, fillFrames: config.bridgePauseSeconds > RoomAnalysis.detectionBridgeSeconds ? bridgeFrames : 0)
+        shaper = PauseShaper(people: speakers, config: config, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength))
         var capacity = 1
         while capacity < 2 * geometry.windowLength { capacity *= 2 }
         ringCapacity = capacity
