@@ -37,6 +37,23 @@ public struct SpeakerSegmenter {
     /// The likeliest class of every frame so far, chunk after chunk (`framesPerChunk` each; the last chunk,
     /// padded with silence, has frames past the end of the recording).
     public private(set) var frameClasses: [UInt8] = []
+    /// Frames dropped from the front of `frameClasses` (`dropClasses(before:)`): frame `g` of the recording is
+    /// `frameClasses[g - droppedFrames]`. A live session keeps only the recent chunks.
+    public private(set) var droppedFrames = 0
+
+    /// Frame `g`'s class, or nil when it is dropped or not yet decided (its chunk is not complete).
+    public func frameClass(_ g: Int) -> UInt8? {
+        let i = g - droppedFrames
+        return i >= 0 && i < frameClasses.count ? frameClasses[i] : nil
+    }
+
+    /// Forgets the classes of frames before `frame` (in batches of whole chunks, so memory stays flat).
+    public mutating func dropClasses(before frame: Int) {
+        let n = min(max(0, frame - droppedFrames) / Self.framesPerChunk * Self.framesPerChunk, frameClasses.count)
+        guard n >= 6 * Self.framesPerChunk else { return }
+        frameClasses.removeFirst(n)
+        droppedFrames += n
+    }
     private var resampler: Resampler
     private var resampled: [Float] = []     // the resampler's output for one block (reused)
     private var chunk: [Float]

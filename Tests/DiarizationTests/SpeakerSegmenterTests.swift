@@ -16,6 +16,23 @@ struct SpeakerSegmenterTests {
         return segmenter.frameClasses
     }
 
+    @Test("a live session forgets old classes in whole chunks: the kept frames keep their class")
+    func dropClasses() throws {
+        let audio = try MonoAudio.load(path: packageRoot.appendingPathComponent("fixtures/demo/demo.flac").path)
+        var segmenter = SpeakerSegmenter(sampleRate: audio.sampleRate)
+        try audio.samples.withUnsafeBufferPointer { try segmenter.push($0) }
+        try segmenter.finish()
+        let all = segmenter.frameClasses, perChunk = SpeakerSegmenter.framesPerChunk
+        try #require(all.count == 8 * perChunk && Set(all).count > 1)
+        segmenter.dropClasses(before: 5 * perChunk)   // under six chunks: kept until there are more to drop
+        #expect(segmenter.droppedFrames == 0 && segmenter.frameClasses.count == all.count)
+        segmenter.dropClasses(before: 7 * perChunk - 1)   // six whole chunks go, the seventh (partly needed) stays
+        #expect(segmenter.droppedFrames == 6 * perChunk && segmenter.frameClasses.count == 2 * perChunk)
+        #expect((0..<(6 * perChunk)).allSatisfy { segmenter.frameClass($0) == nil })
+        #expect((6 * perChunk..<all.count).allSatisfy { segmenter.frameClass($0) == all[$0] })
+        #expect(segmenter.frameClass(all.count) == nil)
+    }
+
     @Test("16 kHz: the same log-probabilities as the network computed with numpy, and the same classes")
     func sameAsReference() throws {
         let text = try String(contentsOf: packageRoot.appendingPathComponent("fixtures/segmentation/demo.logprobs"), encoding: .utf8)
