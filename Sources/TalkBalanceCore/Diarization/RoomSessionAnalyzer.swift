@@ -35,6 +35,16 @@ import TalkBalanceDSP
 /// 12.9 / 15.4%, interruptions found 0 -> 12 of 24 / 6 of 12 (2 and 2 invented); live sets
 /// (`tools/measure-live-room`) 13.3 -> 11.5% (tuning), 11.2 -> 10.0% (811-824); docs/ACCURACY.md,
 /// "overlapped speech from the voices, live". Cost: docs/BENCHMARKS.md (`live-room-*`).
+///
+/// With two people, the speaker segmentation network's overlap as well, as offline (`speakerSegmentation`):
+/// the network hears the mono mix in 10 s chunks as they complete, and since a label waits 21 s to be
+/// accounted, the chunk of a frame about to be accounted is heard and the labels after it are known, so its
+/// runs are found as `RoomAnalysis.segmentedOverlaps` finds them and take precedence over the voices'.
+/// Measured (`tools/evaluate --room --online`, tuning / held out): strict DER 10.5 / 12.8% -> 9.7 / 11.6%
+/// (the two-person rooms; the three-person ones are unchanged: there the chunk's local speakers alone added
+/// the wrong person underneath, which offline the voices decide); docs/ACCURACY.md, "live, two people: the
+/// segmentation network's overlap". It needs the revision delay (at least a chunk); the network's classes
+/// are kept for the frames still to be looked at only.
 public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public let format: StreamFormat
     public let config: AnalysisConfig
@@ -141,6 +151,17 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var logMelRing: [Float] = []
     private let logMelCapacity: Int
     private var melScratch = [Float](repeating: 0, count: 1)
+    // Overlapped speech from the speaker segmentation network, as offline (`RoomAnalysis.segmentedOverlaps`):
+    // the network hears 10 s chunks of the mono mix as they complete; a frame it gives two local speakers,
+    // one of them the frame's person, adds the other's person. Its runs are found when their first frame
+    // is accounted, from the labels still waiting (the revision delay is longer than a chunk), and take
+    // precedence over the voices' (`RoomAnalysis.merged`). Nil: not asked for, or the network failed.
+    private var segmenter: SpeakerSegmenter?
+    private var chunkPeople: [(chunk: Int, personOf: [Int])] = []   // recent chunks: local speaker -> person
+    private var networkRuns: [(frames: Range<Int>, person: Int)] = []
+    private var networkScanned = 0        // frames looked at for the network's runs
+    private var lastAccounted: Int8 = -1  // the label of frame committedFrames - 1
+    private var conversationFrames = 0    // frames given to the conversation analysis
 
     public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
         case speakers(Int)
@@ -165,6 +186,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///   - speechGate: the neural speech detector's gate (`SpeechGate`), applied to the voice activity
     ///     detector's decisions as they come (0.46 s after their frame: the gate then knows about as far
     ///     ahead as its reach), so a knock is neither speaking now nor counted; nil: no gate.
+    ///   - speakerSegmentation: with `voiceOverlap`, the segmentation network's overlap as well (as offline).
     ///   - voiceEmbedding, voiceNetwork: whether the re-clustering uses neural voice embeddings, and which
     ///     network (Resemblyzer's by default: CAM++ measured no better live at about four times the work,
     ///     docs/ACCURACY.md).
@@ -172,7 +194,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
-                speechGate: SpeechGate.Options? = SpeechGate.Options(),
+                speechGate: SpeechGate.Options? = SpeechGate.Options(), speakerSegmentation: Bool = true,
                 voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer) throws(SetupError) {
         precondition(revisionDelayFrames >= 0)
         self.revisionDelayFrames = revisionDelayFrames
@@ -232,6 +254,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             logMel = MelCepstrum(geometry: geometry, melBands: voiceOverlap.melBands, coefficients: 1, estimatesPitch: false,
                                  bandHz: voiceOverlap.bandHz)
             logMelRing = [Float](repeating: 0, count: melCapacity * voiceOverlap.melBands)
+            // Two people only: with three, who is underneath the network's runs needs the voices' call (as
+            // offline); the chunk's local speakers alone added the wrong person (docs/ACCURACY.md).
+            if speakerSegmentation && speakers == 2 { segmenter = SpeakerSegmenter(sampleRate: format.sampleRate) }
         } else {
             logMel = nil
         }
@@ -322,6 +347,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             finer.takeDecisions { finerSpeech.append($0) }
         }
         network?.push(block) { gate!.add(probability: $0) }
+        if segmenter != nil {
+            do throws(SpeakerSegmenter.Failure) { try segmenter?.push(block) } catch { dropSegmenter() }
+        }
         let hop = geometry.hopLength, n = geometry.windowLength
         for v in block {
             ring[samplesFed & (ringCapacity - 1)] = v
@@ -460,8 +488,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// overlap from the voices, which adds its own delay, when it runs).
     private func account(keeping: Int) {
         while pendingLabels.count - pendingHead > keeping {
+            if segmenter != nil && networkScanned <= committedFrames { scanNetwork() }
             let label = pendingLabels[pendingHead]
             pendingHead += 1
+            lastAccounted = label
             if overlap != nil, let logMel {
                 let d = logMel.melBands, row = (committedFrames % logMelCapacity) * d
                 precondition(featureFrames - committedFrames <= logMelCapacity, "the log-mel ring is too short")
@@ -484,7 +514,111 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }
 
     private func takeOverlap() {
-        overlap?.take { person, underneath in pushConversation(person, underneath: underneath) }
+        overlap?.take { person, underneath in
+            // The network's run, where there is one, says who is underneath (`RoomAnalysis.merged`).
+            let f = conversationFrames
+            while let first = networkRuns.first, first.frames.upperBound <= f { networkRuns.removeFirst() }
+            if let first = networkRuns.first, first.frames.contains(f), first.person != Int(person) {
+                pushConversation(person, underneath: Int8(first.person))
+            } else {
+                pushConversation(person, underneath: underneath)
+            }
+        }
+    }
+
+    private func dropSegmenter() {
+        segmenter = nil
+        networkRuns.removeAll()
+    }
+
+    /// The label waiting for frame `j` (the last accounted one for `committedFrames - 1`); -1 beyond them.
+    private func waitingLabel(_ j: Int) -> Int {
+        if j == committedFrames - 1 { return Int(lastAccounted) }
+        let i = pendingHead + j - committedFrames
+        return j >= committedFrames && i < pendingLabels.count ? Int(pendingLabels[i]) : -1
+    }
+
+    /// The segmentation network's class of analysis frame `j`, nil until its chunk is heard.
+    private func networkClass(_ j: Int) -> UInt8? {
+        segmenter?.frameClass(RoomAnalysis.networkFrame(j, geometry: geometry))
+    }
+
+    /// The people of chunk `c`'s local speakers (-1: nobody), as `RoomAnalysis.segmentedOverlaps` matches them,
+    /// from the waiting labels of its frames from `first` on (the chunk's first frame to be looked at).
+    private func personOf(chunk c: Int, from first: Int) -> [Int] {
+        if let known = chunkPeople.first(where: { $0.chunk == c }) { return known.personOf }
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        var shared = [Double](repeating: 0, count: 3 * speakers)
+        var j = first
+        let waiting = committedFrames + pendingLabels.count - pendingHead
+        while j < waiting {
+            let g = RoomAnalysis.networkFrame(j, geometry: geometry)
+            if g / perChunk > c { break }
+            let label = waitingLabel(j)
+            if g / perChunk == c, label >= 0, let cls = networkClass(j), (1...3).contains(cls) { shared[(Int(cls) - 1) * speakers + label] += 1 }
+            j += 1
+        }
+        var personOf = [-1, -1, -1]
+        if speakers <= 3 {
+            let slotOf = BestAssignment.solve((0..<speakers).map { p in (0..<3).map { shared[$0 * speakers + p] } })
+            for (person, slot) in slotOf.enumerated() where shared[slot * speakers + person] > 0 { personOf[slot] = person }
+        } else {
+            let match = BestAssignment.solve((0..<3).map { slot in (0..<speakers).map { shared[slot * speakers + $0] } })
+            for (slot, person) in match.enumerated() where shared[slot * speakers + person] > 0 { personOf[slot] = person }
+        }
+        // A local speaker the network hears in the chunk but never alone (an interrupter heard only over the
+        // floor holder) is the person, of those not given to another, who speaks most in the chunk.
+        var heard = [false, false, false]
+        for g in (c * perChunk)..<((c + 1) * perChunk) {
+            guard let cls = segmenter?.frameClass(g) else { break }
+            for slot in SpeakerSegmenter.speakers(ofClass: cls) { heard[slot] = true }
+        }
+        for slot in 0..<3 where personOf[slot] < 0 && heard[slot] {
+            var best = -1, bestFrames = -1.0
+            for person in 0..<speakers where !personOf.contains(person) {
+                let frames = (0..<3).reduce(0.0) { $0 + shared[$1 * speakers + person] }
+                if frames > bestFrames { best = person; bestFrames = frames }
+            }
+            if best >= 0 { personOf[slot] = best }
+        }
+        chunkPeople.removeAll { $0.chunk < c - 1 }
+        chunkPeople.append((c, personOf))
+        return personOf
+    }
+
+    /// The person the network adds to frame `j` (the other of its two local speakers, when one is the frame's
+    /// person `label`), or -1.
+    private func networkOther(_ j: Int, label: Int) -> Int {
+        guard label >= 0, let cls = networkClass(j) else { return -1 }
+        let local = SpeakerSegmenter.speakers(ofClass: cls)
+        guard local.count == 2 else { return -1 }
+        let people = personOf(chunk: RoomAnalysis.networkFrame(j, geometry: geometry) / SpeakerSegmenter.framesPerChunk, from: j)
+        let a = people[local[0]], b = people[local[1]]
+        return a == label ? b : (b == label ? a : -1)
+    }
+
+    /// Looks at frame `committedFrames`, about to be accounted: where a run of the network's overlap starts, finds
+    /// its end among the waiting labels and keeps it as offline does: a run that continues the added person's
+    /// own speech loses `RoomAnalysis.handoverSeconds` on its other side, one with that person's speech on
+    /// both sides goes, and it must last the shortest speech counted (`minSpeechSeconds`).
+    private func scanNetwork() {
+        let j = committedFrames
+        // Classes of frames no longer looked at are forgotten (whole chunks, in batches).
+        segmenter?.dropClasses(before: RoomAnalysis.networkFrame(j, geometry: geometry))
+        let other = networkOther(j, label: waitingLabel(j))
+        guard other >= 0 else { networkScanned = j + 1; return }
+        let waiting = committedFrames + pendingLabels.count - pendingHead
+        var end = j + 1
+        while end < waiting && networkOther(end, label: waitingLabel(end)) == other { end += 1 }
+        networkScanned = end
+        let framesPerSecond = Double(format.sampleRate) / Double(geometry.hopLength)
+        let handover = Int((RoomAnalysis.handoverSeconds * framesPerSecond).rounded())
+        let minimum = Int((config.minSpeechSeconds * framesPerSecond).rounded())
+        let before = Int(lastAccounted) == other
+        let after = end < waiting && waitingLabel(end) == other
+        if before && after { return }
+        let lower = j + (after ? handover : 0), upper = end - (before ? handover : 0)
+        if upper - lower >= max(1, minimum) { networkRuns.append((lower..<upper, other)) }
     }
 
     private func pushConversation(_ label: Int8, underneath: Int8) {
@@ -500,6 +634,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             }
         }
         active.withUnsafeBufferPointer { shaper.push($0, speech: speech, to: &conversation) }
+        conversationFrames += 1
     }
 
     /// Re-clusters the last minutes of labelled speech offline (`RoomDiarizer`), maps its voices onto the
@@ -589,6 +724,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         drainDecisions()
         assigner.finish()
         pushLabels()
+        if segmenter != nil {
+            do throws(SpeakerSegmenter.Failure) { try segmenter?.finish() } catch { dropSegmenter() }
+        }
         // A last re-clustering revises what still waits, then everything is accounted.
         if revisionDelayFrames > 0 { refresh() }
         account(keeping: 0)
