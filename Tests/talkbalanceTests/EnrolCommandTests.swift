@@ -83,7 +83,8 @@ struct EnrolCommandTests {
         // The live pipeline (`--online`, as `live --enroll`): enrolled before the session, named from the
         // start, on the right voices, and more accurate than without (measured on this 40 s session:
         // strict DER 16.2% against 42.9%; the enrolled voices also anchor the periodic re-clustering. Since
-        // the re-clustering clusters by the neural voice embeddings without enrolment: 8.3% against 15.9%).
+        // the re-clustering clusters by the neural voice embeddings without enrolment: 8.3% against 15.9%;
+        // since the segmentation network's overlap live, which both gain from: 6.1% against 9.4%).
         let online = try analysed(["--online", "--enroll", "Ben=ben.flac", "--enroll", "Anna=c.enrol.Anna.wav"], "o.json")
         #expect(online.labels == ["Ben", "Anna"])
         #expect(online.scored["mapping"] as? [String: String] == ["Anna": "Anna", "Ben": "Ben"], "\(online.scored)")
@@ -94,7 +95,7 @@ struct EnrolCommandTests {
         #expect((one.scored["der"] as? Double ?? 1) < 0.25, "\(one.scored)")
         let plain = try analysed(["--online"], "n.json")
         #expect((online.scored["der"] as? Double ?? 1) < 0.25, "\(online.scored)")
-        #expect((online.scored["der"] as? Double ?? 1) < (plain.scored["der"] as? Double ?? 0) - 0.05, "\(online.scored), without: \(plain.scored)")
+        #expect((online.scored["der"] as? Double ?? 1) < (plain.scored["der"] as? Double ?? 0) - 0.02, "\(online.scored), without: \(plain.scored)")
     }
 
     /// `--enroll NAME=@START-END`: people named by stretches of the recording itself, in seconds and m:ss.

@@ -558,14 +558,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             if g / perChunk == c, label >= 0, let cls = networkClass(j), (1...3).contains(cls) { shared[(Int(cls) - 1) * speakers + label] += 1 }
             j += 1
         }
+        // The one-to-one match with the most shared frames (people as rows: the network runs for two only).
         var personOf = [-1, -1, -1]
-        if speakers <= 3 {
-            let slotOf = BestAssignment.solve((0..<speakers).map { p in (0..<3).map { shared[$0 * speakers + p] } })
-            for (person, slot) in slotOf.enumerated() where shared[slot * speakers + person] > 0 { personOf[slot] = person }
-        } else {
-            let match = BestAssignment.solve((0..<3).map { slot in (0..<speakers).map { shared[slot * speakers + $0] } })
-            for (slot, person) in match.enumerated() where shared[slot * speakers + person] > 0 { personOf[slot] = person }
-        }
+        let slotOf = BestAssignment.solve((0..<speakers).map { p in (0..<3).map { shared[$0 * speakers + p] } })
+        for (person, slot) in slotOf.enumerated() where shared[slot * speakers + person] > 0 { personOf[slot] = person }
         // A local speaker the network hears in the chunk but never alone (an interrupter heard only over the
         // floor holder) is the person, of those not given to another, who speaks most in the chunk.
         var heard = [false, false, false]
