@@ -64,6 +64,38 @@ import TalkBalanceIO
     /// frames it finds are nearly all truly overlapped (measured precision 0.97-1.00 on seeds 1501-1508
     /// and 1601-1608, recall 0.10-0.29); in reverberant rooms it is not usable (precision about 0.24).
     /// The 10 ms frames where two or more people speak.
+    /// The live pipeline's report on a recording fed in blocks of 4000 samples, as a capture would come.
+    static func fed(_ analyzer: RoomSessionAnalyzer, _ audio: MonoAudio) -> SessionResult {
+        var start = 0
+        while start < audio.samples.count {
+            let end = min(audio.samples.count, start + 4000)
+            audio.samples[start..<end].withUnsafeBufferPointer { analyzer.process(interleaved: $0) }
+            start = end
+        }
+        return analyzer.finish()
+    }
+
+    /// Overlapped frames (10 ms) found with a source of overlap and without it, pooled over sessions: found right
+    /// with and without, added by it and how many of those are right, and the strict DER errors (seconds).
+    struct OverlapGain {
+        var foundRight = 0, beforeRight = 0, added = 0, addedRight = 0
+        var errors = 0.0, errorsWith = 0.0
+        var precision: Double { Double(addedRight) / Double(max(1, added)) }
+
+        mutating func add(reference: [LabeledSegment], with: SessionResult, without: SessionResult) {
+            let truth = RoomAccuracyTests.overlapped(reference)
+            let found = RoomAccuracyTests.overlapped(labeledSegments(with)), before = RoomAccuracyTests.overlapped(labeledSegments(without))
+            foundRight += found.intersection(truth).count
+            beforeRight += before.intersection(truth).count
+            added += found.subtracting(before).count
+            addedRight += found.subtracting(before).intersection(truth).count
+            let a = Scoring.diarization(reference: reference, hypothesis: labeledSegments(without))
+            let b = Scoring.diarization(reference: reference, hypothesis: labeledSegments(with))
+            errors += a.der * a.referenceSpeech
+            errorsWith += b.der * b.referenceSpeech
+        }
+    }
+
     static func overlapped(_ segments: [LabeledSegment]) -> Set<Int> {
         var count: [Int: Int] = [:]
         for speaker in Set(segments.map(\.speaker)) {
@@ -130,31 +162,19 @@ import TalkBalanceIO
     /// clustering holds in the re-segmentation, room2-1212 alone gains 45 overlapped frames and 0.28 s.
     @Test("overlapped speech from the segmentation network: more of it found, mostly right, and the DER drops", arguments: [(2, [1211, 1212, 1213]), (3, [1214, 1215, 1216])])
     func segmentationOverlap(speakers: Int, seeds: [Int]) throws {
-        var foundRight = 0, beforeRight = 0, added = 0, addedRight = 0
-        var errors = 0.0, errorsWith = 0.0
+        var gain = OverlapGain()
         for seed in seeds {
             let c = try reverberantRoom(speakers: speakers, seed: seed)
             let with = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false)
             let voices = try RoomAnalysis.analyze(open: { try SoundFileReader(path: c.audio) }, speakers: speakers, spatial: false,
                                                   speakerSegmentation: false)
             #expect(with.overlapInPart == SessionResult.overlapFromVoices && with.backchannelsInPart == true)
-            let reference = try c.reference
-            let truth = Self.overlapped(reference)
-            let found = Self.overlapped(labeledSegments(with)), before = Self.overlapped(labeledSegments(voices))
-            foundRight += found.intersection(truth).count
-            beforeRight += before.intersection(truth).count
-            added += found.subtracting(before).count
-            addedRight += found.subtracting(before).intersection(truth).count
-            let a = Scoring.diarization(reference: reference, hypothesis: labeledSegments(voices))
-            let b = Scoring.diarization(reference: reference, hypothesis: labeledSegments(with))
-            errors += a.der * a.referenceSpeech
-            errorsWith += b.der * b.referenceSpeech
+            try gain.add(reference: c.reference, with: with, without: voices)
         }
-        let precision = Double(addedRight) / Double(max(1, added))
-        #expect(foundRight > beforeRight + 50, "seeds \(seeds): overlapped frames found \(beforeRight) -> \(foundRight)")
-        #expect(precision > 0.6, "seeds \(seeds): \(added) frames added, precision \(precision)")
+        #expect(gain.foundRight > gain.beforeRight + 50, "seeds \(seeds): overlapped frames found \(gain.beforeRight) -> \(gain.foundRight)")
+        #expect(gain.precision > 0.6, "seeds \(seeds): \(gain.added) frames added, precision \(gain.precision)")
         // At least 0.3 s less error (about 0.4% of one room's speech; room2-1212: 10.24 -> 9.85 s).
-        #expect(errorsWith < errors - 0.3, "seeds \(seeds): strict DER errors \(errors) s -> \(errorsWith) s")
+        #expect(gain.errorsWith < gain.errors - 0.3, "seeds \(seeds): strict DER errors \(gain.errors) s -> \(gain.errorsWith) s")
     }
 
     /// The same live (`RoomSessionAnalyzer`, as `live --speakers 2`): the network hears each 10 s chunk once it
@@ -163,39 +183,19 @@ import TalkBalanceIO
     /// overlapped frames found right 669 -> 1338, the 750 added 89% right, strict DER errors 25.8 -> 19.9 s.
     @Test("live, two people: the segmentation network's overlap finds more of it, mostly right, and the DER drops")
     func segmentationOverlapLive() throws {
-        var foundRight = 0, beforeRight = 0, added = 0, addedRight = 0
-        var errors = 0.0, errorsWith = 0.0
+        var gain = OverlapGain()
         for seed in [1211, 1212, 1213] {
             let c = try reverberantRoom(speakers: 2, seed: seed)
             let audio = try MonoAudio.load(path: c.audio)
             func live(network: Bool) throws -> SessionResult {
-                let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
-                                                       speakerSegmentation: network)
-                var start = 0
-                while start < audio.samples.count {
-                    let end = min(audio.samples.count, start + 4000)
-                    audio.samples[start..<end].withUnsafeBufferPointer { analyzer.process(interleaved: $0) }
-                    start = end
-                }
-                return analyzer.finish()
+                Self.fed(try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
+                                                 speakerSegmentation: network), audio)
             }
-            let with = try live(network: true), voices = try live(network: false)
-            let reference = try c.reference
-            let truth = Self.overlapped(reference)
-            let found = Self.overlapped(labeledSegments(with)), before = Self.overlapped(labeledSegments(voices))
-            foundRight += found.intersection(truth).count
-            beforeRight += before.intersection(truth).count
-            added += found.subtracting(before).count
-            addedRight += found.subtracting(before).intersection(truth).count
-            let a = Scoring.diarization(reference: reference, hypothesis: labeledSegments(voices))
-            let b = Scoring.diarization(reference: reference, hypothesis: labeledSegments(with))
-            errors += a.der * a.referenceSpeech
-            errorsWith += b.der * b.referenceSpeech
+            try gain.add(reference: c.reference, with: live(network: true), without: live(network: false))
         }
-        let precision = Double(addedRight) / Double(max(1, added))
-        #expect(foundRight > beforeRight + 300, "overlapped frames found \(beforeRight) -> \(foundRight)")
-        #expect(precision > 0.6, "\(added) frames added, precision \(precision)")
-        #expect(errorsWith < errors - 3, "strict DER errors \(errors) s -> \(errorsWith) s")
+        #expect(gain.foundRight > gain.beforeRight + 300, "overlapped frames found \(gain.beforeRight) -> \(gain.foundRight)")
+        #expect(gain.precision > 0.6, "\(gain.added) frames added, precision \(gain.precision)")
+        #expect(gain.errorsWith < gain.errors - 3, "strict DER errors \(gain.errors) s -> \(gain.errorsWith) s")
     }
 
     /// With three people, who is heard underneath the network's overlap is the voices' call
@@ -447,13 +447,7 @@ import TalkBalanceIO
             config.bridgePauseSeconds = bridge
             let analyzer = try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: speakers,
                                                    config: config)
-            var start = 0
-            while start < audio.samples.count {
-                let end = min(audio.samples.count, start + 4000)
-                audio.samples[start..<end].withUnsafeBufferPointer { analyzer.process(interleaved: $0) }
-                start = end
-            }
-            return Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(analyzer.finish()))
+            return Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(Self.fed(analyzer, audio)))
         }
         let usual = try scored(bridge: 0.3), shorter = try scored(bridge: 0.2), longer = try scored(bridge: 0.4)
         for (bridge, s) in [(0.2, shorter), (0.4, longer)] {
