@@ -189,9 +189,13 @@ public struct SessionResult: Sendable, Equatable, Codable {
     /// The reason one microphone for the room gives for `overlapNotMeasured`, live (decided online).
     public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
     /// The same, live (`LiveVoiceOverlap`): from when two people had said enough alone to be modelled
-    /// (`clock`, e.g. "0:15"). Measured: `tools/evaluate --room --online`, 18 of 36 found, 4 invented.
-    public static func overlapFromVoicesLive(since clock: String) -> String {
-        "one microphone for the room finds overlapping speech from the voices only in part (live: from \(clock) on, once two people had said 5 s alone): about half of the interruptions are found and about four in five of those found are real; backchannels are not measured"
+    /// (`clock`, e.g. "0:15"; nil: never); with `network`, also from the speaker segmentation network (two
+    /// people), from the start. Measured: `tools/evaluate --room --online`, 20 of 36 found, 3 invented.
+    public static func overlapFromVoicesLive(since clock: String?, network: Bool = false) -> String {
+        let voices = clock.map { "from the voices from \($0) on, once two people had said 5 s alone" }
+            ?? "not from the voices, as fewer than two people said 5 s alone"
+        let sources = network ? "from the speaker segmentation network, and \(voices)" : voices
+        return "one microphone for the room finds overlapping speech only in part (live: \(sources)): about half of the interruptions are found and about four in five of those found are real; backchannels are not measured"
     }
     /// The same when the voices could have found overlap but fewer than two people said 5 s alone
     /// (`VoiceOverlapFinder.Options.minTrainingFrames`).

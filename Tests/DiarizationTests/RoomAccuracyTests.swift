@@ -191,7 +191,11 @@ import TalkBalanceIO
                 Self.fed(try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
                                                  speakerSegmentation: network), audio)
             }
-            try gain.add(reference: c.reference, with: live(network: true), without: live(network: false))
+            let with = try live(network: true), voices = try live(network: false)
+            // The report says where its overlap comes from.
+            #expect(with.overlapInPart?.contains("from the speaker segmentation network, and from the voices") == true, "\(with.overlapInPart ?? "none")")
+            #expect(voices.overlapInPart?.contains("segmentation network") == false, "\(voices.overlapInPart ?? "none")")
+            try gain.add(reference: c.reference, with: with, without: voices)
         }
         #expect(gain.foundRight > gain.beforeRight + 300, "overlapped frames found \(gain.beforeRight) -> \(gain.foundRight)")
         #expect(gain.precision > 0.6, "\(gain.added) frames added, precision \(gain.precision)")

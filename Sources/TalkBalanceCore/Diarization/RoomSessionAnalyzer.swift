@@ -744,8 +744,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (\(origin)), block by block"
             + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
-        if let overlap, let first = overlap.firstScoredFrame {
-            result.overlapInPart = SessionResult.overlapFromVoicesLive(since: Self.clock(seconds: first * geometry.hopLength / format.sampleRate))
+        if let overlap, overlap.firstScoredFrame != nil || segmenter != nil {
+            // With two people the network finds overlap from the start, the voices once they are modelled.
+            result.overlapInPart = SessionResult.overlapFromVoicesLive(
+                since: overlap.firstScoredFrame.map { Self.clock(seconds: $0 * geometry.hopLength / format.sampleRate) }, network: segmenter != nil)
             if !overlap.options.reportsBackchannels { result.dropBackchannels() }
         } else {
             result.overlapNotMeasured = overlap == nil ? SessionResult.oneVoiceAtATime : SessionResult.tooFewVoices
