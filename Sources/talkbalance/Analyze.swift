@@ -150,7 +150,7 @@ struct Analyze: ParsableCommand {
     var minClusterWindows: Int?
     @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
     var embeddingPrior: String?
-    @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two people only).", visibility: .hidden))
+    @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two or three people).", visibility: .hidden))
     var speakerSegmentation: String?
 
     /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil

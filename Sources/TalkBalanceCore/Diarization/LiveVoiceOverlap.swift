@@ -57,6 +57,14 @@ public struct LiveVoiceOverlap: Sendable {
         return o
     }
 
+    /// The frame last pushed, scored as its person with each other one underneath: for each other person
+    /// with a model, the pair's log-likelihood gain over the best single voice (`VoiceOverlapFinder.gains`);
+    /// NaN where not scored (nobody, no model, or before two people are modelled).
+    public var gains: [Float] { finder.gains }
+
+    /// Whether `person` has a voice model yet.
+    public func hasModel(_ person: Int) -> Bool { finder.models[person] != nil }
+
     /// The next frame: its log-mel energies (`options.melBands`) and its person (-1: nobody).
     public mutating func push(_ logMel: UnsafeBufferPointer<Float>, person: Int) {
         let frame = pushed

@@ -36,15 +36,16 @@ import TalkBalanceDSP
 /// (`tools/measure-live-room`) 13.3 -> 11.5% (tuning), 11.2 -> 10.0% (811-824); docs/ACCURACY.md,
 /// "overlapped speech from the voices, live". Cost: docs/BENCHMARKS.md (`live-room-*`).
 ///
-/// With two people, the speaker segmentation network's overlap as well, as offline (`speakerSegmentation`):
-/// the network hears the mono mix in 10 s chunks as they complete, and since a label waits 21 s to be
-/// accounted, the chunk of a frame about to be accounted is heard and the labels after it are known, so its
-/// runs are found as `RoomAnalysis.segmentedOverlaps` finds them and take precedence over the voices'.
-/// Measured (`tools/evaluate --room --online`, tuning / held out): strict DER 10.5 / 12.8% -> 9.7 / 11.6%
-/// (the two-person rooms; the three-person ones are unchanged: there the chunk's local speakers alone added
-/// the wrong person underneath, which offline the voices decide); docs/ACCURACY.md, "live, two people: the
-/// segmentation network's overlap". It needs the revision delay (at least a chunk); the network's classes
-/// are kept for the frames still to be looked at only.
+/// With two or three people, the speaker segmentation network's overlap as well, as offline
+/// (`speakerSegmentation`): the network hears the mono mix in 10 s chunks as they complete, and since a label
+/// waits 21 s to be accounted, the chunk of a frame about to be accounted is heard and the labels after it are
+/// known, so its runs are found as `RoomAnalysis.segmentedOverlaps` finds them and take precedence over the
+/// voices'. Measured (`tools/evaluate --room --online`, tuning / held out): strict DER 10.5 / 12.8% -> 9.7 /
+/// 11.6% with two people (docs/ACCURACY.md, "live, two people: the segmentation network's overlap"). With
+/// three, the chunk's local speakers alone added the wrong person underneath; the voices decide who
+/// (`NetworkRun`), once two others can be chosen between: 9.7 / 11.6% -> 9.2 / 11.5% (docs/ACCURACY.md,
+/// "live, three people: the network's overlap, the voices saying who"). It needs the revision delay (at
+/// least a chunk); the network's classes are kept for the frames still to be looked at only.
 public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     public let format: StreamFormat
     public let config: AnalysisConfig
@@ -158,10 +159,56 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     // precedence over the voices' (`RoomAnalysis.merged`). Nil: not asked for, or the network failed.
     private var segmenter: SpeakerSegmenter?
     private var chunkPeople: [(chunk: Int, personOf: [Int])] = []   // recent chunks: local speaker -> person
-    private var networkRuns: [(frames: Range<Int>, person: Int)] = []
+    private var networkRuns: [NetworkRun] = []
     private var networkScanned = 0        // frames looked at for the network's runs
     private var lastAccounted: Int8 = -1  // the label of frame committedFrames - 1
     private var conversationFrames = 0    // frames given to the conversation analysis
+
+    /// A run of the network's overlap: its frames and the person added. With three people the chunk's
+    /// local speakers only propose that person; the voices decide (`decide`), as offline
+    /// (`RoomAnalysis.voiceOverlaps`' `attributing`): each other person's mean gain over the run's frames
+    /// (`LiveVoiceOverlap.gains`, gathered as its frames are accounted), the highest wins.
+    struct NetworkRun {
+        var frames: Range<Int>
+        var person: Int
+        var decided: Bool
+        var gainSums: [Double]
+        var gainCounts: [Int]
+
+        init(frames: Range<Int>, person: Int, people: Int, decided: Bool) {
+            self.frames = frames
+            self.person = person
+            self.decided = decided
+            gainSums = decided ? [] : [Double](repeating: 0, count: people)
+            gainCounts = decided ? [] : [Int](repeating: 0, count: people)
+        }
+
+        mutating func add(gains: [Float]) {
+            guard !decided else { return }
+            for (q, g) in gains.enumerated() where !g.isNaN {
+                gainSums[q] += Double(g)
+                gainCounts[q] += 1
+            }
+        }
+
+        /// The person with the highest mean gain over the frames gathered so far; false (the run is then
+        /// dropped) when fewer than two people were scored (no choice is made then, and the chunk's proposal
+        /// alone measured worse: docs/ACCURACY.md) or the proposed person has no voice model.
+        mutating func decide(proposedHasModel: Bool) -> Bool {
+            guard !decided else { return true }
+            decided = true
+            guard proposedHasModel else { return false }
+            var best = -1, bestMean = -Double.infinity
+            for q in gainSums.indices where gainCounts[q] > 0 {
+                let mean = gainSums[q] / Double(gainCounts[q])
+                if mean > bestMean { best = q; bestMean = mean }
+            }
+            // A choice between two people at least: with one other voice modelled there is none to make.
+            guard gainCounts.filter({ $0 > 0 }).count >= 2 else { return false }
+            person = best
+            return true
+        }
+    }
 
     public enum SetupError: Error, Sendable, Equatable, CustomStringConvertible {
         case speakers(Int)
@@ -254,9 +301,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             logMel = MelCepstrum(geometry: geometry, melBands: voiceOverlap.melBands, coefficients: 1, estimatesPitch: false,
                                  bandHz: voiceOverlap.bandHz)
             logMelRing = [Float](repeating: 0, count: melCapacity * voiceOverlap.melBands)
-            // Two people only: with three, who is underneath the network's runs needs the voices' call (as
-            // offline); the chunk's local speakers alone added the wrong person (docs/ACCURACY.md).
-            if speakerSegmentation && speakers == 2 { segmenter = SpeakerSegmenter(sampleRate: format.sampleRate) }
+            // Two or three people (the network has three local speakers a chunk). With three, who is underneath
+            // the network's runs is the voices' call (`NetworkRun`), as offline: the chunk's local speakers
+            // alone added the wrong person (docs/ACCURACY.md).
+            if speakerSegmentation && speakers <= 3 { segmenter = SpeakerSegmenter(sampleRate: format.sampleRate) }
         } else {
             logMel = nil
         }
@@ -496,6 +544,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 let d = logMel.melBands, row = (committedFrames % logMelCapacity) * d
                 precondition(featureFrames - committedFrames <= logMelCapacity, "the log-mel ring is too short")
                 logMelRing.withUnsafeBufferPointer { overlap!.push(UnsafeBufferPointer(rebasing: $0[row..<(row + d)]), person: Int(label)) }
+                if speakers >= 3, let i = networkRuns.lastIndex(where: { $0.frames.contains(committedFrames) }) {
+                    networkRuns[i].add(gains: overlap!.gains)
+                }
                 takeOverlap()
             } else {
                 pushConversation(label, underneath: -1)
@@ -514,10 +565,18 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }
 
     private func takeOverlap() {
+        // Read before `take`, which holds the overlap (the models change only in `push`).
+        let modelled = speakers >= 3 ? (0..<speakers).map { overlap?.hasModel($0) ?? false } : []
         overlap?.take { person, underneath in
             // The network's run, where there is one, says who is underneath (`RoomAnalysis.merged`).
             let f = conversationFrames
             while let first = networkRuns.first, first.frames.upperBound <= f { networkRuns.removeFirst() }
+            // A run is decided when its first frame comes out (all of its frames scored, but for runs longer
+            // than the overlap's delay: then those scored so far).
+            if let first = networkRuns.first, first.frames.contains(f), !first.decided,
+               !networkRuns[0].decide(proposedHasModel: modelled.indices.contains(first.person) && modelled[first.person]) {
+                networkRuns.removeFirst()
+            }
             if let first = networkRuns.first, first.frames.contains(f), first.person != Int(person) {
                 pushConversation(person, underneath: Int8(first.person))
             } else {
@@ -614,7 +673,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         let after = end < waiting && waitingLabel(end) == other
         if before && after { return }
         let lower = j + (after ? handover : 0), upper = end - (before ? handover : 0)
-        if upper - lower >= max(1, minimum) { networkRuns.append((lower..<upper, other)) }
+        if upper - lower >= max(1, minimum) { networkRuns.append(NetworkRun(frames: lower..<upper, person: other, people: speakers, decided: speakers < 3)) }
     }
 
     private func pushConversation(_ label: Int8, underneath: Int8) {
@@ -744,8 +803,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                                    pauseCount: conversation.pauseCount, gapCount: conversation.gapCount, config: config)
         result.note = "one microphone for the room, \(speakers) people: who speaks when decided online (\(origin)), block by block"
             + (revisionDelayFrames > 0 ? ", each label revised within \(String(format: "%.0f", revisionDelaySeconds)) s by re-clustering the last minutes of speech" : "")
-        if let overlap, overlap.firstScoredFrame != nil || segmenter != nil {
-            // With two people the network finds overlap from the start, the voices once they are modelled.
+        // With two people the network finds overlap from the start; with three only once two voices are modelled
+        // (they say who is underneath), as the voices' own overlap does.
+        if let overlap, overlap.firstScoredFrame != nil || (segmenter != nil && speakers == 2) {
             result.overlapInPart = SessionResult.overlapFromVoicesLive(
                 since: overlap.firstScoredFrame.map { Self.clock(seconds: $0 * geometry.hopLength / format.sampleRate) }, network: segmenter != nil)
             if !overlap.options.reportsBackchannels { result.dropBackchannels() }
