@@ -5,8 +5,9 @@
 /// cut the speech into other windows and changed who was who (paa-diarizationExample2: strict DER 13.6% ->
 /// 39.5%). So the people are found on the detector's speech, and then, frame by frame on the way to the
 /// `ConversationAnalyzer`:
-/// - with a shorter bridge, a frame that is not speech at the user's bridge (a second detector's, passed
-///   with each frame) is silent: the pauses it does not bridge are pauses again, whoever the frames were given to;
+/// - with a shorter bridge, a frame that is not speech at the user's bridge (a second detector's, `finer`,
+///   passed with each frame) is silent: the pauses it does not bridge are pauses again, whoever the frames
+///   were given to;
 /// - with a longer bridge, a silence of at most `fillFrames` is given to the people who speak both just
 ///   before and just after it (a pause within one person; a gap between two people stays silent).
 ///
@@ -36,6 +37,18 @@ struct PauseShaper {
     static func detection(_ config: AnalysisConfig) -> AnalysisConfig {
         var c = config
         c.bridgePauseSeconds = RoomAnalysis.detectionBridgeSeconds
+        return c
+    }
+
+    /// `config` as the second detector runs it (a bridge shorter than the detector's). It only carves pauses out
+    /// of the speech the room's detector found (and checked for voicing), so no piece of it between two pauses
+    /// is too short or too little voiced to count: a word after a short pause was dropped whole (its frames
+    /// silent) when it was under `minSpeechSeconds` or failed the voicing check on its own (docs/ACCURACY.md,
+    /// "a shorter `--bridge-pause` no longer drops words").
+    static func finer(_ config: AnalysisConfig) -> AnalysisConfig {
+        var c = config
+        c.minSpeechSeconds = min(c.minSpeechSeconds, 0.03)   // the shortest run the smoother keeps
+        c.minVoicedShare = 0
         return c
     }
 

@@ -417,7 +417,7 @@ public enum RoomAnalysis {
         do {
             vad = try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: PauseShaper.detection(config), softWordEdges: false)
             finer = PauseShaper.needsFinerDetector(config)
-                ? try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: config, softWordEdges: false) : nil
+                ? try SessionAnalyzer(format: StreamFormat(sampleRate: rate, channelCount: 1), config: PauseShaper.finer(config), softWordEdges: false) : nil
         } catch {
             throw .invalid(error.description)
         }
@@ -467,7 +467,7 @@ public enum RoomAnalysis {
             voiced.fraction(fromSample: s.startSample, toSample: s.endSample, windowLength: n) >= VoicedFrames.minVoicedFraction
         }
         speech.segments = found.segments.filter(isVoiced)
-        finerSegments = finerSegments?.filter(isVoiced)
+        // (The finer detector's pieces only carve pauses out of that speech: not checked on their own.)
         // Nor is what the neural speech detector finds no speech in or near.
         if var g = gate {
             network?.finish { g.add(probability: $0) }

@@ -254,7 +254,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             vad = try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: PauseShaper.detection(config),
                                       softWordEdges: false)
             finer = PauseShaper.needsFinerDetector(config)
-                ? try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: config, softWordEdges: false) : nil
+                ? try SessionAnalyzer(format: StreamFormat(sampleRate: format.sampleRate, channelCount: 1), config: PauseShaper.finer(config), softWordEdges: false) : nil
         } catch { throw .setup(error) }
         finer?.keepsDecisions = true
         guard (1...32).contains(format.channelCount) else { throw .setup(.unsupportedChannels(format.channelCount)) }
