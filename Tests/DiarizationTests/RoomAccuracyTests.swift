@@ -75,6 +75,17 @@ import TalkBalanceIO
         return analyzer.finish()
     }
 
+    /// A reverberant room through the live pipeline with the segmentation network and without it.
+    static func liveWithAndWithoutNetwork(speakers: Int, seed: Int) throws -> (RoomCase, SessionResult, SessionResult) {
+        let c = try reverberantRoom(speakers: speakers, seed: seed)
+        let audio = try MonoAudio.load(path: c.audio)
+        func live(network: Bool) throws -> SessionResult {
+            fed(try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: speakers,
+                                        speakerSegmentation: network), audio)
+        }
+        return (c, try live(network: true), try live(network: false))
+    }
+
     /// Overlapped frames (10 ms) found with a source of overlap and without it, pooled over sessions: found right
     /// with and without, added by it and how many of those are right, and the strict DER errors (seconds).
     struct OverlapGain {
@@ -185,13 +196,7 @@ import TalkBalanceIO
     func segmentationOverlapLive() throws {
         var gain = OverlapGain()
         for seed in [1211, 1212, 1213] {
-            let c = try reverberantRoom(speakers: 2, seed: seed)
-            let audio = try MonoAudio.load(path: c.audio)
-            func live(network: Bool) throws -> SessionResult {
-                Self.fed(try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 2,
-                                                 speakerSegmentation: network), audio)
-            }
-            let with = try live(network: true), voices = try live(network: false)
+            let (c, with, voices) = try Self.liveWithAndWithoutNetwork(speakers: 2, seed: seed)
             // The report says where its overlap comes from.
             #expect(with.overlapInPart?.contains("from the speaker segmentation network, and from the voices") == true, "\(with.overlapInPart ?? "none")")
             #expect(voices.overlapInPart?.contains("segmentation network") == false, "\(voices.overlapInPart ?? "none")")
@@ -213,13 +218,7 @@ import TalkBalanceIO
         var gain = OverlapGain()
         var added = 0, addedRight = 0
         for seed in [1214, 1215, 1216] {
-            let c = try reverberantRoom(speakers: 3, seed: seed)
-            let audio = try MonoAudio.load(path: c.audio)
-            func live(network: Bool) throws -> SessionResult {
-                Self.fed(try RoomSessionAnalyzer(format: StreamFormat(sampleRate: audio.sampleRate, channelCount: 1), speakers: 3,
-                                                 speakerSegmentation: network), audio)
-            }
-            let with = try live(network: true), voices = try live(network: false)
+            let (c, with, voices) = try Self.liveWithAndWithoutNetwork(speakers: 3, seed: seed)
             #expect(with.overlapInPart?.contains("from the speaker segmentation network") == true, "\(with.overlapInPart ?? "none")")
             let reference = try c.reference
             try gain.add(reference: reference, with: with, without: voices)
