@@ -190,7 +190,8 @@ public struct SessionResult: Sendable, Equatable, Codable {
     public static let oneVoiceAtATime = "one microphone for the room gives each moment to one person, so overlapping speech, interruptions and backchannels are not measured"
     /// The same, live (`LiveVoiceOverlap`): from when two people had said enough alone to be modelled
     /// (`clock`, e.g. "0:15"; nil: never); with `network`, also from the speaker segmentation network (two
-    /// people: from the start; three: where the voices can say who is underneath). Measured: `tools/evaluate --room --online`, 20 of 36 found, 3 invented.
+    /// people: from the start; three: where the voices can say who is underneath). Measured: `tools/evaluate
+    /// --room --online`, 20 of 36 found, 3 invented.
     public static func overlapFromVoicesLive(since clock: String?, network: Bool = false) -> String {
         let voices = clock.map { "from the voices from \($0) on, once two people had said 5 s alone" }
             ?? "not from the voices, as fewer than two people said 5 s alone"

@@ -160,6 +160,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var segmenter: SpeakerSegmenter?
     private var chunkPeople: [(chunk: Int, personOf: [Int])] = []   // recent chunks: local speaker -> person
     private var networkRuns: [NetworkRun] = []
+    private var modelled: [Bool] = []     // three people: whose voice has a model, read before each `take`
     private var networkScanned = 0        // frames looked at for the network's runs
     private var lastAccounted: Int8 = -1  // the label of frame committedFrames - 1
     private var conversationFrames = 0    // frames given to the conversation analysis
@@ -198,13 +199,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             guard !decided else { return true }
             decided = true
             guard proposedHasModel else { return false }
+            // A choice between two people at least: with one other voice modelled there is none to make.
+            guard gainCounts.filter({ $0 > 0 }).count >= 2 else { return false }
             var best = -1, bestMean = -Double.infinity
             for q in gainSums.indices where gainCounts[q] > 0 {
                 let mean = gainSums[q] / Double(gainCounts[q])
                 if mean > bestMean { best = q; bestMean = mean }
             }
-            // A choice between two people at least: with one other voice modelled there is none to make.
-            guard gainCounts.filter({ $0 > 0 }).count >= 2 else { return false }
             person = best
             return true
         }
@@ -565,8 +566,11 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }
 
     private func takeOverlap() {
-        // Read before `take`, which holds the overlap (the models change only in `push`).
-        let modelled = speakers >= 3 ? (0..<speakers).map { overlap?.hasModel($0) ?? false } : []
+        // Read before `take`, which holds the overlap (the models change only in `push`); updated in place.
+        if speakers >= 3, let overlap {
+            if modelled.count != speakers { modelled = [Bool](repeating: false, count: speakers) }
+            for p in 0..<speakers { modelled[p] = overlap.hasModel(p) }
+        }
         overlap?.take { person, underneath in
             // The network's run, where there is one, says who is underneath (`RoomAnalysis.merged`).
             let f = conversationFrames
