@@ -166,6 +166,7 @@ private let hourSizeBound = 2_000_000
     @Test func summarySectionsArePresent() throws {
         let html = HTMLReport(file: "s.wav", result: try sampleSession(), audio: nil).render()
         #expect(html.contains("Share = talk time / sum of everyone&#39;s talk time; overlap counts for each person speaking; silence excluded."))
+        #expect(html.contains("Talk time includes each person's pauses under 0.3 s."))
         #expect(html.contains("46.2% · 0:03.0 talk"))
         #expect(html.contains("53.8% · 0:03.5 talk"))
         // Matrix: Sam Lee interrupted Alex once, successfully; row Alex has 0 for Sam Lee.

@@ -126,6 +126,15 @@ private func string(_ data: Data) -> String { String(decoding: data, as: UTF8.se
         #expect(text.contains("Sam Lee had 70% of the talk"))
     }
 
+    @Test func textReportSaysWhichPausesCountAsTalk() throws {
+        var result = try sampleSession()
+        #expect(string(ReportRenderer(file: "s.wav", result: result).render(.text))
+            .contains("Talk time includes each person's pauses under 0.3 s (--bridge-pause)"))
+        result.config.bridgePauseSeconds = 0.25
+        #expect(string(ReportRenderer(file: "s.wav", result: result).render(.text))
+            .contains("Talk time includes each person's pauses under 0.25 s (--bridge-pause)"))
+    }
+
     @Test func textReportWithoutInterruptionsSaysSo() throws {
         var result = try sampleSession()
         result.events.removeAll { $0.kind == .interruption }
