@@ -70,7 +70,7 @@ public struct HTMLReport: Sendable {
     private func writeShare(to emit: (String) -> Void) {
         let r = result
         emit("<section id=\"share\" aria-labelledby=\"share-h\">\n<h2 id=\"share-h\">Share of the talk</h2>\n")
-        emit("<p class=\"definition\">Share = \(hesc(JSONReport.shareDefinitionText)). Talk time includes each person's pauses under \(String(format: "%g", r.config.bridgePauseSeconds)) s.</p>\n")
+        emit("<p class=\"definition\">Share = \(hesc(JSONReport.shareDefinitionText)). \(JSONReport.pausesCountedText(bridgeSeconds: r.config.bridgePauseSeconds)).</p>\n")
         let rowH = 30.0, left = 170.0, barMax = 560.0
         let height = Double(max(1, r.speakers.count)) * rowH + 6
         var svg = "<svg class=\"chart bars\" viewBox=\"0 0 1000 \(hf(height))\" role=\"img\" aria-labelledby=\"share-t\"><title id=\"share-t\">"

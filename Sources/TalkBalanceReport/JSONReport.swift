@@ -65,6 +65,10 @@ public struct JSONReport: Codable, Sendable, Equatable {
     /// How `share` is defined, stated in every report because tools differ on it.
     public var shareDefinition = JSONReport.shareDefinitionText
     static let shareDefinitionText = "talk time / sum of everyone's talk time; overlap counts for each person speaking; silence excluded"
+    /// Which pauses count as talk (the analysis' `--bridge-pause`), stated beside the share in the text and HTML reports.
+    static func pausesCountedText(bridgeSeconds: Double) -> String {
+        "Talk time includes each person's pauses under \(String(format: "%g", bridgeSeconds)) s"
+    }
     public var speakers: [Speaker]
     public var segments: [Segment]
     public var turns: [Segment]

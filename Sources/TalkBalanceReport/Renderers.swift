@@ -125,7 +125,7 @@ public struct ReportRenderer: Sendable {
                         count(s.interruptionsSuffered, 15), count(s.backchannels, 12, measured: backchannelsMeasured), bar))
         }
         line("Share = talk time / everyone's talk time (overlap counts for each speaker, silence excluded).")
-        line("Talk time includes each person's pauses under \(String(format: "%g", r.config.bridgePauseSeconds)) s (--bridge-pause); tools differ on this.")
+        line(JSONReport.pausesCountedText(bridgeSeconds: r.config.bridgePauseSeconds) + " (--bridge-pause); tools differ on this.")
         let interruptions = r.events.filter { $0.kind == .interruption }
         let flags = r.events.filter { $0.kind == .monologue || $0.kind == .imbalance }
         line()

@@ -266,6 +266,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         self.config = config
         self.labels = names
         self.speakers = speakers
+        modelled = [Bool](repeating: false, count: speakers >= 3 ? speakers : 0)
         geometry = vad.geometry
         cepstrum = MelCepstrum(geometry: geometry, coefficients: 13)
         assigner = OnlineRoomAssigner(speakers: speakers, featureCount: 13, options: options)
@@ -568,7 +569,6 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private func takeOverlap() {
         // Read before `take`, which holds the overlap (the models change only in `push`); updated in place.
         if speakers >= 3, let overlap {
-            if modelled.count != speakers { modelled = [Bool](repeating: false, count: speakers) }
             for p in 0..<speakers { modelled[p] = overlap.hasModel(p) }
         }
         overlap?.take { person, underneath in
