@@ -94,23 +94,30 @@ static inline __attribute__((always_inline)) void gemm(int m, int n, int k, cons
 static inline float relu(float x) { return x > 0 ? x : 0; }
 
 // A 3x3 convolution over (c x f x t), padding 1, stride `stride` over the bands: out (o x fo x t).
+// The unrolled columns are made `CONV_ROWS` output bands at a time (`cols` holds c x 9 x CONV_ROWS x t),
+// so the working memory does not grow with the bands; each output is the same sum, in the same order.
+enum { CONV_ROWS = 4 };
 static inline __attribute__((always_inline)) void conv3x3(const float *in, int c, int f, int t, int stride, const float *w, const float *bias,
                                                           int o, float *out, float *cols) {
     int fo = (f - 1) / stride + 1;
     long n = (long)fo * t;
-    for (int ch = 0; ch < c; ch++)
-        for (int di = 0; di < 3; di++)
-            for (int dj = 0; dj < 3; dj++) {
-                float *col = cols + ((long)(ch * 9 + di * 3 + dj)) * n;
-                for (int y = 0; y < fo; y++) {
-                    int sy = y * stride + di - 1;
-                    float *dst = col + (long)y * t;
-                    if (sy < 0 || sy >= f) { memset(dst, 0, sizeof(float) * t); continue; }
-                    const float *src = in + ((long)ch * f + sy) * t;
-                    for (int x = 0; x < t; x++) { int sx = x + dj - 1; dst[x] = sx >= 0 && sx < t ? src[sx] : 0; }
+    for (int y0 = 0; y0 < fo; y0 += CONV_ROWS) {
+        int rows = fo - y0 < CONV_ROWS ? fo - y0 : CONV_ROWS;
+        long chunk = (long)rows * t;
+        for (int ch = 0; ch < c; ch++)
+            for (int di = 0; di < 3; di++)
+                for (int dj = 0; dj < 3; dj++) {
+                    float *col = cols + ((long)(ch * 9 + di * 3 + dj)) * chunk;
+                    for (int y = y0; y < y0 + rows; y++) {
+                        int sy = y * stride + di - 1;
+                        float *dst = col + (long)(y - y0) * t;
+                        if (sy < 0 || sy >= f) { memset(dst, 0, sizeof(float) * t); continue; }
+                        const float *src = in + ((long)ch * f + sy) * t;
+                        for (int x = 0; x < t; x++) { int sx = x + dj - 1; dst[x] = sx >= 0 && sx < t ? src[sx] : 0; }
+                    }
                 }
-            }
-    gemm(o, (int)n, c * 9, w, cols, (int)n, bias, out, (int)n);
+        gemm(o, (int)chunk, c * 9, w, cols, (int)chunk, bias, out + (long)y0 * t, (int)n);
+    }
 }
 
 // A 1-D convolution over (c x t), kernel `k`, dilation `d`, stride `s`, padding (k - 1) / 2 x d: out (o x to).
@@ -131,7 +138,9 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
     const int t = frames, t2 = (frames - 1) / 2 + 1;
     // Working memory: the head's maps (32 x 80 x t, three of them), its unrolled columns (288 x 40 x t),
     // the dense blocks' channels (up to 1024 x t2, twice) and their columns.
-    long head = (long)M * BANDS * t, columns = (long)M * 9 * (BANDS / 2) * t;
+    long head = (long)M * BANDS * t, columns = (long)M * 9 * CONV_ROWS * t;
+    // The strided shortcut's input bands share the columns' memory.
+    if (columns < (long)M * (BANDS / 2) * t) columns = (long)M * (BANDS / 2) * t;
     long dense = 1024L * t2, denseColumns = 320L * 5 * t2;
     if (denseColumns < 128L * 3 * t2) denseColumns = 128L * 3 * t2;
     float *buffer = malloc(sizeof(float) * (3 * head + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t) + 2 * dense + denseColumns + BOTTLENECK * (long)t2));

@@ -78,7 +78,7 @@ public final class SpeakerEmbedder {
     }
 
     /// The embedding of one stretch of speech: its frames' log mel energies (`logMel`), 80 a frame, at
-    /// least one frame. Nil when the stretch is empty or the network's working memory (about 50 KB per
+    /// least one frame. Nil when the stretch is empty or the network's working memory (about 45 KB per
     /// frame) cannot be had.
     public static func embed(_ stretch: [Float]) -> [Float]? {
         let frames = stretch.count / bands

@@ -12,7 +12,7 @@ unsigned long tb_speaker_model_expected_count(void);
 
 /// The embedding (192 floats, not normalised) of one stretch of `frames` frames (at least 1) of 80 log
 /// mel-band energies at `fbank`, frame-major. The frames' mean is taken off each band first, as the
-/// network was trained. Allocates its working memory (about frames x 50 KB) and frees it before
+/// network was trained. Allocates its working memory (about frames x 45 KB) and frees it before
 /// returning; returns 0, or -1 when that allocation fails or `frames` is not positive (nothing written).
 int tb_speaker_model_embed(const float *fbank, int frames, float *embedding);
 

@@ -1,3 +1,4 @@
+import Foundation
 import TalkBalanceDSP
 
 /// A voice network as the room analyses use it on windows of speech frames: each 10 ms frame's mel
@@ -21,21 +22,54 @@ struct WindowNetwork {
         switch network {
         case .camPlusPlus:
             let embedder = SpeakerEmbedder(sampleRate: sampleRate)
-            (bands, windowLength, batchSize) = (SpeakerEmbedder.bands, embedder.windowLength, 1)
+            (bands, windowLength, batchSize) = (SpeakerEmbedder.bands, embedder.windowLength, Self.parallelBatch)
             measure = { embedder.logMel(centredIn: $0, into: $1) }
+            // Each window's forward pass is independent (the network allocates its own working memory
+            // per call and only reads the weights), so a batch is shared out to `parallelWindows`
+            // threads; each result has its own slot, so the output does not depend on the order they
+            // finish in.
+            let workers = max(1, min(Self.parallelWindows, ProcessInfo.processInfo.activeProcessorCount))
             embed = { batch in
-                var out: [[Float]] = []
-                for stretch in batch {
-                    guard let e = SpeakerEmbedder.embed(stretch) else { return nil }
-                    out.append(e)
+                let slots = EmbeddingSlots(count: batch.count)
+                DispatchQueue.concurrentPerform(iterations: min(workers, batch.count)) { w in
+                    for i in stride(from: w, to: batch.count, by: workers) { slots.set(i, SpeakerEmbedder.embed(batch[i])) }
                 }
-                return out
+                return slots.all()
             }
         case .resemblyzer:
             let embedder = VoiceEmbedder(sampleRate: sampleRate)
             (bands, windowLength, batchSize) = (VoiceEmbedder.bands, embedder.windowLength, 16)
             measure = { embedder.melPowers(centredIn: $0, into: $1) }
             embed = { VoiceEmbedder.embed($0) }
+        }
+    }
+}
+
+extension WindowNetwork {
+    /// Windows the CAM++ network embeds at once (their log-mel frames are held until the batch runs:
+    /// 8 windows of 1.5 s are about 0.4 MB).
+    static let parallelBatch = 8
+    /// Most windows embedded at the same time. Each holds the network's working memory while it runs
+    /// (about 45 KB a frame: 6.5 MB for a 1.5 s window), so more threads would raise the peak memory, not
+    /// only the speed; two keep the one-hour room session under the 100 MB target (`tools/bench`).
+    static let parallelWindows = 2
+}
+
+/// One slot per window of a batch, written from several threads (each slot by exactly one).
+private final class EmbeddingSlots: @unchecked Sendable {
+    private var slots: [[Float]?]
+    private let lock = NSLock()
+    init(count: Int) { slots = [[Float]?](repeating: nil, count: count) }
+    func set(_ i: Int, _ value: [Float]?) { lock.withLock { slots[i] = value } }
+    /// Every embedding, or nil when any window failed.
+    func all() -> [[Float]]? {
+        lock.withLock {
+            var out: [[Float]] = []
+            for s in slots {
+                guard let s else { return nil }
+                out.append(s)
+            }
+            return out
         }
     }
 }
