@@ -136,8 +136,9 @@ static inline __attribute__((always_inline)) void conv1d(const float *in, int c,
 VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *embedding) {
     if (frames <= 0) return -1;
     const int t = frames, t2 = (frames - 1) / 2 + 1;
-    // Working memory: the head's maps (32 x 80 x t, three of them), its unrolled columns (288 x 40 x t),
-    // the dense blocks' channels (up to 1024 x t2, twice) and their columns.
+    // Working memory: the head's maps (32 x 80 x t, three of them), its unrolled columns (288 x 4 bands x t
+    // at a time, see conv3x3), the dense blocks' channels (up to 1024 x t2, twice) and their columns:
+    // about 10,800 floats (43 KB) a frame.
     long head = (long)M * BANDS * t, columns = (long)M * 9 * CONV_ROWS * t;
     // The strided shortcut's input bands share the columns' memory.
     if (columns < (long)M * (BANDS / 2) * t) columns = (long)M * (BANDS / 2) * t;
