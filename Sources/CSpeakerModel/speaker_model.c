@@ -140,14 +140,15 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
     // at a time, see conv3x3), the dense blocks' channels (up to 1024 x t2, twice) and their columns:
     // about 10,800 floats (43 KB) a frame.
     long head = (long)M * BANDS * t, columns = (long)M * 9 * CONV_ROWS * t;
-    // The strided shortcut's input bands share the columns' memory.
+    // The strided shortcut's input bands share the columns' memory (the first convolution, one input
+    // channel, needs less than either).
     if (columns < (long)M * (BANDS / 2) * t) columns = (long)M * (BANDS / 2) * t;
     long dense = 1024L * t2, denseColumns = 320L * 5 * t2;
     if (denseColumns < 128L * 3 * t2) denseColumns = 128L * 3 * t2;
-    float *buffer = malloc(sizeof(float) * (3 * head + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t) + 2 * dense + denseColumns + BOTTLENECK * (long)t2));
+    float *buffer = malloc(sizeof(float) * (3 * head + columns + 2 * dense + denseColumns + BOTTLENECK * (long)t2));
     if (!buffer) return -1;
     float *x = buffer, *y = x + head, *z = y + head, *cols = z + head;
-    float *d0 = cols + (columns > 9L * BANDS * t ? columns : 9L * BANDS * t), *d1 = d0 + dense, *dcols = d1 + dense, *h = dcols + denseColumns;
+    float *d0 = cols + columns, *d1 = d0 + dense, *dcols = d1 + dense, *h = dcols + denseColumns;
     const float *w = (const float *)weight_bytes;
 
     // The input, band-major (1 x 80 x t), less each band's mean over the frames.
