@@ -1,9 +1,18 @@
 // The forward pass of the speaker-embedding network (Resemblyzer's GE2E voice encoder, Apache 2.0: see
 // voice_model_weights.c): three LSTM layers of 256, the last layer's final state through a linear layer,
-// ReLU, unit length. Plain C, compiled -O3 -ffast-math (Package.swift) so the dot products are
-// vectorised in debug builds too. Several sequences go through together, layer by layer, so each
-// weight row read from memory serves all of them.
+// ReLU, unit length. Plain C, compiled -O3 -ffast-math (Package.swift) so the loops are vectorised in
+// debug builds too. Several sequences go through together, layer by layer.
+//
+// Speed, as the segmentation network's forward pass (segmentation_model.c) does it: register-blocked
+// micro-kernels over fixed-size accumulator arrays, reading weights repacked once (`packed`, set up on
+// first use): the input projections are GEMMs of 6 frames x 16 gates, a block of frames at a time; the
+// recurrence computes the four gates of 16 hidden units at a time from a transposed recurrent matrix and
+// applies the cell update to them directly; sigmoid and tanh use a polynomial exp that vectorises.
+// Working memory per call: about count x capacity x 2 KB, plus count x 200 KB for the projections; the
+// repacked weights: a static 5.4 MB.
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "CVoiceModel.h"
@@ -16,6 +25,11 @@ enum {
     IH2 = B1 + GATES, HH2 = IH2 + GATES * HIDDEN, B2 = HH2 + GATES * HIDDEN,
     LW = B2 + GATES, LB = LW + EMBEDDING * HIDDEN, TOTAL = LB + EMBEDDING
 };
+enum {
+    ROWS = 6, PANEL = 16,                // GEMM micro-kernel: ROWS frames x PANEL gates
+    FRAME_BLOCK = 8 * ROWS,              // frames projected at a time, then run through the recurrence
+    UNITS = 16, UNIT_GATES = 4 * UNITS   // recurrence block: the four gates of 16 hidden units
+};
 
 unsigned long tb_voice_model_expected_count(void) { return TOTAL; }
 
@@ -24,65 +38,157 @@ unsigned long tb_voice_model_expected_count(void) { return TOTAL; }
 #else
 #define VECTOR_CLONES
 #endif
+#define INLINE static inline __attribute__((always_inline))
+// The micro-kernels are functions of their own (each with the two clones): inlined into the big function,
+// clang's register allocation of their accumulators suffers.
+#define KERNEL static VECTOR_CLONES
 
-// Arguments clamped: built with -ffast-math, the vectorised expf of a large argument gives NaN, not infinity,
-// so a sigmoid of a very negative value came out NaN and the whole embedding zero (VoiceEmbedderTests).
-static inline __attribute__((always_inline)) float clamped(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
-static inline __attribute__((always_inline)) float sigmoid(float x) { return 1.0f / (1.0f + expf(-clamped(x))); }
-static inline __attribute__((always_inline)) float squash(float x) { return tanhf(clamped(x)); }
+// ---- Weights repacked for the kernels, prepared once.
 
-static inline __attribute__((always_inline)) float dot(const float *a, const float *b, int n) {
+// Gate order: PyTorch's rows are i, f, g, o for all 256 units; the packed order takes the 16 units of block
+// b together: gate column 64 b + 16 type + j is PyTorch row 256 type + 16 b + j.
+static inline int pytorch_gate(int column) {
+    int block = column / UNIT_GATES, type = column % UNIT_GATES / UNITS, j = column % UNITS;
+    return type * HIDDEN + block * UNITS + j;
+}
+
+static struct {
+    float input0[GATES / PANEL][BANDS][PANEL];               // first layer W_ih, panels of 16 gate columns
+    float input[2][GATES / PANEL][HIDDEN][PANEL];            // other layers
+    float recurrent[3][HIDDEN / UNITS][HIDDEN][UNIT_GATES];  // W_hh transposed, per block of 16 units
+    float bias[3][GATES];                                    // in packed gate order
+} packed;
+static pthread_once_t packed_once = PTHREAD_ONCE_INIT;
+
+static void pack_weights(void) {
+    const float *w = tb_voice_model_weights;
+    const int ih[3] = { IH0, IH1, IH2 }, hh[3] = { HH0, HH1, HH2 }, b[3] = { B0, B1, B2 };
+    for (int l = 0; l < 3; l++) {
+        int inputs = l ? HIDDEN : BANDS;
+        float *panels = l ? &packed.input[l - 1][0][0][0] : &packed.input0[0][0][0];
+        for (int g = 0; g < GATES; g++) {
+            int row = pytorch_gate(g);
+            for (int i = 0; i < inputs; i++) panels[((long)(g / PANEL) * inputs + i) * PANEL + g % PANEL] = w[ih[l] + (long)row * inputs + i];
+            for (int k = 0; k < HIDDEN; k++) packed.recurrent[l][g / UNIT_GATES][k][g % UNIT_GATES] = w[hh[l] + (long)row * HIDDEN + k];
+            packed.bias[l][g] = w[b[l] + row];
+        }
+    }
+}
+
+// ---- Element-wise functions, written so that loops over them vectorise (no libm calls).
+
+// e^x for |x| <= 87: 2^n e^r with n = round(x / ln 2) and a degree-6 polynomial for e^r (Cephes expf).
+INLINE float exp_approx(float x) {
+    int n = (int)(x * 1.44269504f + 128.5f) - 128;
+    float r = x - (float)n * 0.693147181f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f; p = p * r + 8.3334519073e-3f; p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f; p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = (int32_t)((uint32_t)(n + 127) << 23);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+// Arguments clamped so that the exponentials stay finite.
+INLINE float clamped(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
+INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-clamped(x))); }
+INLINE float tanh_approx(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * clamped(x))) - 1.0f; }
+
+INLINE float dot(const float *a, const float *b, int n) {
     float sum = 0;
     for (int i = 0; i < n; i++) sum += a[i] * b[i];
     return sum;
 }
 
+// ---- Kernels.
+
+// ROWS frames (a, lda floats apart) times one panel of PANEL gates, plus the bias, into c (ldc apart).
+KERNEL void gemm_kernel(const float *a, int lda, int inputs, const float *panel, const float *bias, float *c, int ldc) {
+    float acc[ROWS][PANEL];
+    for (int r = 0; r < ROWS; r++)
+        for (int j = 0; j < PANEL; j++) acc[r][j] = bias[j];
+    for (int i = 0; i < inputs; i++)
+        for (int r = 0; r < ROWS; r++) {
+            float ar = a[(long)r * lda + i];
+            for (int j = 0; j < PANEL; j++) acc[r][j] += ar * panel[i * PANEL + j];
+        }
+    for (int r = 0; r < ROWS; r++)
+        for (int j = 0; j < PANEL; j++) c[(long)r * ldc + j] = acc[r][j];
+}
+
+// One step of one sequence for one block of 16 units: gates = projected + W_hh h, then the cell update.
+// Reads h, writes the block's new state to h_next and out.
+KERNEL void lstm_block(const float *w, const float *projected, const float *h, float *c, float *h_next, float *out) {
+    float acc[UNIT_GATES];
+    for (int j = 0; j < UNIT_GATES; j++) acc[j] = projected[j];
+    for (int k = 0; k < HIDDEN; k++) {
+        float hk = h[k];
+        for (int j = 0; j < UNIT_GATES; j++) acc[j] += w[k * UNIT_GATES + j] * hk;
+    }
+    for (int j = 0; j < UNITS; j++) {
+        float i = sigmoid(acc[j]), f = sigmoid(acc[UNITS + j]), g = tanh_approx(acc[2 * UNITS + j]), o = sigmoid(acc[3 * UNITS + j]);
+        float cell = f * c[j] + i * g;
+        c[j] = cell;
+        h_next[j] = out[j] = o * tanh_approx(cell);
+    }
+}
+
 // One LSTM layer over `count` sequences: `in` holds each sequence's frames (inputs floats each, sequence s
-// at in + s * capacity * inputs), `out` gets each frame's hidden state likewise (HIDDEN floats each).
-// A sequence stops at its own length; its last state stays in `out` at frame length - 1.
-static inline __attribute__((always_inline)) void layer(const float *in, int inputs, const float *wih, const float *whh,
-                                                        const float *bias, const int *lengths, int count, int capacity,
-                                                        float *out, float *state, float *gates) {
-    float *h = state, *c = state + count * HIDDEN;
-    memset(state, 0, sizeof(float) * 2 * count * HIDDEN);
+// at in + s * capacity * inputs, room for capacity rounded up to ROWS frames), `out` gets each frame's
+// hidden state likewise (HIDDEN floats each). A sequence stops at its own length; its last state stays in
+// `out` at frame length - 1. `projected`: count x FRAME_BLOCK x GATES floats; `state`: 3 x count x HIDDEN.
+INLINE void layer(int l, const float *in, int inputs, const int *lengths, int count, int capacity, float *out,
+                  float *state, float *projected) {
+    const float *panels = l ? &packed.input[l - 1][0][0][0] : &packed.input0[0][0][0];
+    float *h = state, *h_next = state + count * HIDDEN, *c = state + 2 * count * HIDDEN;
+    memset(state, 0, sizeof(float) * 3 * count * HIDDEN);
     int longest = 0;
     for (int s = 0; s < count; s++) if (lengths[s] > longest) longest = lengths[s];
-    for (int t = 0; t < longest; t++) {
-        for (int g = 0; g < GATES; g++) {
-            const float *wi = wih + g * inputs, *wh = whh + g * HIDDEN;
-            for (int s = 0; s < count; s++) {
-                if (t >= lengths[s]) continue;
-                gates[s * GATES + g] = bias[g] + dot(wi, in + ((long)s * capacity + t) * inputs, inputs) + dot(wh, h + s * HIDDEN, HIDDEN);
-            }
-        }
+    for (int t0 = 0; t0 < longest; t0 += FRAME_BLOCK) {
+        int end = t0 + FRAME_BLOCK < longest ? t0 + FRAME_BLOCK : longest;
         for (int s = 0; s < count; s++) {
-            if (t >= lengths[s]) continue;
-            const float *gs = gates + s * GATES;
-            float *hs = h + s * HIDDEN, *cs = c + s * HIDDEN, *o = out + ((long)s * capacity + t) * HIDDEN;
-            for (int j = 0; j < HIDDEN; j++) {
-                float cj = sigmoid(gs[HIDDEN + j]) * cs[j] + sigmoid(gs[j]) * squash(gs[2 * HIDDEN + j]);
-                cs[j] = cj;
-                hs[j] = sigmoid(gs[3 * HIDDEN + j]) * squash(cj);
-                o[j] = hs[j];
-            }
+            int frames = (lengths[s] < end ? lengths[s] : end) - t0;
+            for (int p = 0; p < GATES / PANEL; p++)
+                for (int r = 0; r < frames; r += ROWS)
+                    gemm_kernel(in + ((long)s * capacity + t0 + r) * inputs, inputs, inputs, panels + (long)p * inputs * PANEL,
+                                packed.bias[l] + p * PANEL, projected + ((long)s * FRAME_BLOCK + r) * GATES + p * PANEL, GATES);
+        }
+        for (int t = t0; t < end; t++) {
+            for (int b = 0; b < HIDDEN / UNITS; b++)
+                for (int s = 0; s < count; s++) {
+                    if (t >= lengths[s]) continue;
+                    lstm_block(&packed.recurrent[l][b][0][0], projected + ((long)s * FRAME_BLOCK + t - t0) * GATES + b * UNIT_GATES,
+                               h + s * HIDDEN, c + s * HIDDEN + b * UNITS, h_next + s * HIDDEN + b * UNITS,
+                               out + ((long)s * capacity + t) * HIDDEN + b * UNITS);
+                }
+            float *swap = h; h = h_next; h_next = swap;
         }
     }
 }
 
 VECTOR_CLONES int tb_voice_model_embed(const float *mel, const int *lengths, int count, int capacity, float *embeddings) {
     if (count <= 0) return 0;
+    pthread_once(&packed_once, pack_weights);
     const float *w = tb_voice_model_weights;
-    size_t sequence = (size_t)count * capacity * HIDDEN;
+    // Each sequence gets room for a whole number of GEMM rows (the rows past its length are computed but not used).
+    int rows = (capacity + ROWS - 1) / ROWS * ROWS;
+    size_t sequence = (size_t)count * rows * HIDDEN;
+    float *input = malloc(sizeof(float) * (size_t)count * rows * BANDS);
     float *a = malloc(sizeof(float) * sequence), *b = malloc(sizeof(float) * sequence);
-    float *state = malloc(sizeof(float) * 2 * count * HIDDEN), *gates = malloc(sizeof(float) * count * GATES);
-    if (!a || !b || !state || !gates) { free(a); free(b); free(state); free(gates); return -1; }
-    layer(mel, BANDS, w + IH0, w + HH0, w + B0, lengths, count, capacity, a, state, gates);
-    layer(a, HIDDEN, w + IH1, w + HH1, w + B1, lengths, count, capacity, b, state, gates);
-    layer(b, HIDDEN, w + IH2, w + HH2, w + B2, lengths, count, capacity, a, state, gates);
+    float *state = malloc(sizeof(float) * 3 * count * HIDDEN), *projected = malloc(sizeof(float) * (size_t)count * FRAME_BLOCK * GATES);
+    if (!input || !a || !b || !state || !projected) { free(input); free(a); free(b); free(state); free(projected); return -1; }
+    memset(input, 0, sizeof(float) * (size_t)count * rows * BANDS);
+    memset(a, 0, sizeof(float) * sequence);
+    memset(b, 0, sizeof(float) * sequence);
+    for (int s = 0; s < count; s++) memcpy(input + (size_t)s * rows * BANDS, mel + (size_t)s * capacity * BANDS, sizeof(float) * (size_t)capacity * BANDS);
+    layer(0, input, BANDS, lengths, count, rows, a, state, projected);
+    layer(1, a, HIDDEN, lengths, count, rows, b, state, projected);
+    layer(2, b, HIDDEN, lengths, count, rows, a, state, projected);
     for (int s = 0; s < count; s++) {
         float *e = embeddings + s * EMBEDDING;
         if (lengths[s] <= 0) { memset(e, 0, sizeof(float) * EMBEDDING); continue; }
-        const float *last = a + ((long)s * capacity + lengths[s] - 1) * HIDDEN;
+        const float *last = a + ((long)s * rows + lengths[s] - 1) * HIDDEN;
         float norm = 0;
         for (int j = 0; j < EMBEDDING; j++) {
             float v = w[LB + j] + dot(w + LW + j * HIDDEN, last, HIDDEN);
@@ -91,6 +197,6 @@ VECTOR_CLONES int tb_voice_model_embed(const float *mel, const int *lengths, int
         }
         if (norm > 0) { float scale = 1.0f / sqrtf(norm); for (int j = 0; j < EMBEDDING; j++) e[j] *= scale; }
     }
-    free(a); free(b); free(state); free(gates);
+    free(input); free(a); free(b); free(state); free(projected);
     return 0;
 }
