@@ -120,11 +120,13 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     // nil: the cepstra alone). Every `gridHopFrames` speech frames the last `gridWindowFrames` speech
     // frames are embedded (1.5 s of speech, one after the other), `gridBatch` windows at a time
     // (Resemblyzer's network; CAM++ one at a time); the re-clustering's windows (1.5 s every 0.5 s) take
-    // the embedding whose centre is nearest theirs. Windows every 0.5 s or 0.75 s of speech, as offline,
-    // were no better on the tuning sets with Resemblyzer's network (docs/ACCURACY.md) at two or three
-    // times the work, which put the live meter near its CPU target. Memory: the mel bands of the last
-    // window's frames and the embeddings of the speech kept for the re-clustering (200 of 256 floats, or
-    // of 192 with CAM++).
+    // the embedding whose centre is nearest theirs. For the first `denseGridSpeechFrames` speech frames
+    // (none by default; hidden `analyze --online-dense-grid S`) a window is embedded every
+    // `denseGridHopFrames` (0.5 s of speech, as offline). For the first 180 s of speech that halved the
+    // early confusion of three voices in generated rooms, but split a dominant talker in two on the real
+    // AMI excerpts (docs/ACCURACY.md, "live, the first three minutes of speech"), so it is not the
+    // default. Memory: the mel bands of the last window's frames and the embeddings of the speech kept
+    // for the re-clustering (200 of 256 floats, up to 600 while dense; of 192 with CAM++).
     private var embedder: WindowNetwork? = nil
     private var pendingMel: [Float] = []
     private var gridMel: [Float] = []
@@ -136,6 +138,10 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     private var gridEmbedding: [[Float]] = []
     static let gridWindowFrames = 150
     static let gridHopFrames = 150
+    static let denseGridHopFrames = 50
+    public static let defaultDenseGridSpeechFrames = 0
+    /// Speech frames, from the start, embedded every `denseGridHopFrames` (`analyze --online-dense-grid`).
+    public let denseGridSpeechFrames: Int
     static let gridBatch = 2
     /// Default accounting delay (21 s): two refresh periods plus room for the assigner's block, so every
     /// label is revised at least twice when refreshes run. Measured, pooled strict DER of what is
@@ -238,13 +244,17 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///   - voiceEmbedding, voiceNetwork: whether the re-clustering uses neural voice embeddings, and which
     ///     network (Resemblyzer's by default: CAM++ measured no better live at about four times the work,
     ///     docs/ACCURACY.md).
+    ///   - denseGridSpeechFrames: speech frames, from the start, whose voices are embedded every 0.5 s of
+    ///     speech rather than every 1.5 s.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
                 speechGate: SpeechGate.Options? = SpeechGate.Options(), speakerSegmentation: Bool = true,
-                voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer) throws(SetupError) {
-        precondition(revisionDelayFrames >= 0)
+                voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer,
+                denseGridSpeechFrames: Int = RoomSessionAnalyzer.defaultDenseGridSpeechFrames) throws(SetupError) {
+        precondition(revisionDelayFrames >= 0 && denseGridSpeechFrames >= 0)
+        self.denseGridSpeechFrames = denseGridSpeechFrames
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
         let names = labels ?? (1...speakers).map { "S\($0)" }
@@ -478,7 +488,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         gridFrame[row] = frame
         gridFilled += 1
         gridSinceLast += 1
-        guard gridSinceLast >= Self.gridHopFrames else { return }
+        guard gridSinceLast >= (gridFilled <= denseGridSpeechFrames ? Self.denseGridHopFrames : Self.gridHopFrames) else { return }
         gridSinceLast = 0
         let count = min(gridFilled, n)
         var mel = [Float](repeating: 0, count: count * b)
