@@ -14,8 +14,8 @@ unsigned long tb_voice_model_expected_count(void);
 /// Embeds `count` sequences of 40-band mel power frames at once. Sequence s is `lengths[s]` frames
 /// (1 ... `capacity`) at `mel + s * capacity * 40`, frame-major; its embedding (256 floats, unit length,
 /// or all zero when the network's output is) goes to `embeddings + s * 256`. Allocates its working
-/// memory (about count x capacity x 2 KB) and frees it before returning; returns 0, or -1 when that
-/// allocation fails (nothing written).
+/// memory (about count x capacity x 2 KB, plus count x 200 KB) and frees it before returning; returns 0,
+/// or -1 when that allocation fails (nothing written). The first call repacks the weights (5.4 MB, kept).
 int tb_voice_model_embed(const float *mel, const int *lengths, int count, int capacity, float *embeddings);
 
 #endif
