@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "CSegmentationModel.h"
+#include "CNeuralKernels.h"
 
 enum {
     CHUNK = TB_SEGMENTATION_CHUNK, FRAMES = TB_SEGMENTATION_FRAMES, CLASSES = TB_SEGMENTATION_CLASSES,
@@ -57,33 +58,17 @@ enum {
     T2_PAD = (T2 + VEC - 1) / VEC * VEC,            // 592
     IN1_PHASE = T1_PAD + (WIDTH + 1) / 3 + 1,       // 1778 values per phase of the first convolution's input
     IN2_PHASE = T2_PAD + (WIDTH + 1) / 3 + 1,       // 594 for the second
-    ROWS = 6, PANEL = 16,                           // GEMM micro-kernel: ROWS frames x PANEL outputs
+    ROWS = TB_GEMM_ROWS, PANEL = TB_GEMM_PANEL,     // GEMM micro-kernel: ROWS frames x PANEL outputs
     FRAMES_PAD = (FRAMES + ROWS - 1) / ROWS * ROWS, // 594
-    UNITS = 16, UNIT_GATES = 4 * UNITS              // recurrence block: the four gates of 16 hidden units
+    UNITS = TB_LSTM_UNITS, UNIT_GATES = TB_LSTM_UNIT_GATES   // recurrence block: the four gates of 16 hidden units
 };
 _Static_assert(WAVE_PHASE * POOL_SPAN >= CHUNK, "waveform phases cover the chunk");
 
 unsigned long tb_segmentation_model_expected_count(void) { return TOTAL; }
 
-#if defined(__x86_64__) && defined(__ELF__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-#define INLINE static inline __attribute__((always_inline))
-// The micro-kernels are functions of their own (each with the two clones): inlined into the big function,
-// clang's register allocation of their accumulators suffers.
-#define KERNEL static VECTOR_CLONES
-
 // ---- Weights repacked for the kernels, prepared once.
 
-// LSTM gate order: PyTorch's rows are i, f, g, o for all 128 units; the packed order takes the 16 units of
-// block b together: gate column 64 b + 16 type + j is PyTorch row 128 type + 16 b + j.
-static inline int pytorch_gate(int column) {
-    int block = column / UNIT_GATES, type = column % UNIT_GATES / UNITS, j = column % UNITS;
-    return type * HIDDEN + block * UNITS + j;
-}
-
+// LSTM gates in `tb_lstm_gate` order (blocks of 16 units).
 // The sinc filters go in blocks within each half (cosine, sine); this is the size of the block starting at
 // filter `first`. Each half ends with two blocks of 2 (40 = 12 x 3 + 2 x 2): a block of 1 would be bound by
 // FMA latency.
@@ -104,16 +89,6 @@ static struct {
     float linear1[HIDDEN / PANEL][HIDDEN][PANEL];
 } packed;
 static pthread_once_t packed_once = PTHREAD_ONCE_INIT;
-
-// A row-major outputs x inputs matrix as panels of PANEL outputs: panels[p][i][j] = matrix[row(16 p + j)][i].
-static void pack_panels(float *panels, const float *matrix, int outputs, int inputs, int gate_order) {
-    for (int p = 0; p < outputs / PANEL; p++)
-        for (int i = 0; i < inputs; i++)
-            for (int j = 0; j < PANEL; j++) {
-                int row = gate_order ? pytorch_gate(p * PANEL + j) : p * PANEL + j;
-                panels[((long)p * inputs + i) * PANEL + j] = matrix[(long)row * inputs + i];
-            }
-}
 
 static void pack_convolution(float *out, const float *weight, int inputs) {
     for (int b = 0; b < CONV / CONV_BLOCK; b++)
@@ -136,45 +111,23 @@ static void pack_weights(void) {
         int inputs = l ? BOTH : CONV;
         for (int d = 0; d < 2; d++) {
             const float *wih = weights, *whh = wih + GATES * inputs, *bias = whh + GATES * HIDDEN;
-            pack_panels(l ? &packed.input[l - 1][d][0][0][0] : &packed.input0[d][0][0][0], wih, GATES, inputs, 1);
+            tb_pack_panels(l ? &packed.input[l - 1][d][0][0][0] : &packed.input0[d][0][0][0], wih, GATES, inputs, HIDDEN);
             for (int g = 0; g < GATES; g++) {
-                int row = pytorch_gate(g);
+                int row = tb_lstm_gate(g, HIDDEN);
                 packed.bias[l][d][g] = bias[row];
                 for (int k = 0; k < HIDDEN; k++) packed.recurrent[l][d][g / UNIT_GATES][k][g % UNIT_GATES] = whh[row * HIDDEN + k];
             }
             weights = bias + GATES;
         }
     }
-    pack_panels(&packed.linear0[0][0][0], w + LINEAR0_W, HIDDEN, BOTH, 0);
-    pack_panels(&packed.linear1[0][0][0], w + LINEAR1_W, HIDDEN, HIDDEN, 0);
+    tb_pack_panels(&packed.linear0[0][0][0], w + LINEAR0_W, HIDDEN, BOTH, 0);
+    tb_pack_panels(&packed.linear1[0][0][0], w + LINEAR1_W, HIDDEN, HIDDEN, 0);
 }
 
-// ---- Element-wise functions, written so that loops over them vectorise (no libm calls).
+// ---- Element-wise functions (exp_approx, sigmoid, tanh_approx, dot: CNeuralKernels.h).
 
-// e^x for |x| <= 87: 2^n e^r with n = round(x / ln 2) and a degree-6 polynomial for e^r (Cephes expf).
-INLINE float exp_approx(float x) {
-    int n = (int)(x * 1.44269504f + 128.5f) - 128;
-    float r = x - (float)n * 0.693147181f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f; p = p * r + 8.3334519073e-3f; p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f; p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = (int32_t)((uint32_t)(n + 127) << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-// Arguments clamped so that the exponentials stay finite.
-INLINE float clamped(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
-INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-clamped(x))); }
-INLINE float tanh_approx(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * clamped(x))) - 1.0f; }
 INLINE float leaky(float x) { return x > 0 ? x : 0.01f * x; }
 
-INLINE float dot(const float *a, const float *b, int n) {
-    float sum = 0;
-    for (int i = 0; i < n; i++) sum += a[i] * b[i];
-    return sum;
-}
 
 // Instance norm statistics of one row of `n` values (eps 1e-5) with the affine weight and bias: y = x scale + shift.
 INLINE void norm_affine(const float *row, int n, float weight, float bias, float *scale, float *shift) {
@@ -271,23 +224,10 @@ INLINE void convolve(const float *in, int inputs, int phase_len, const float *we
 
 // ---- GEMM: c[t][n] = bias[n] + sum_i a[t][i] panels[n / 16][i][n % 16], for FRAMES_PAD rows t.
 
-KERNEL void gemm_kernel(const float *a, int lda, int inputs, const float *panel, const float *bias, float *c, int ldc) {
-    float acc[ROWS][PANEL];
-    for (int r = 0; r < ROWS; r++)
-        for (int j = 0; j < PANEL; j++) acc[r][j] = bias[j];
-    for (int i = 0; i < inputs; i++)
-        for (int r = 0; r < ROWS; r++) {
-            float ar = a[(long)r * lda + i];
-            for (int j = 0; j < PANEL; j++) acc[r][j] += ar * panel[i * PANEL + j];
-        }
-    for (int r = 0; r < ROWS; r++)
-        for (int j = 0; j < PANEL; j++) c[(long)r * ldc + j] = acc[r][j];
-}
-
 INLINE void gemm(const float *a, int inputs, const float *panels, const float *bias, int outputs, float *c) {
     for (int p = 0; p < outputs / PANEL; p++)
         for (int t = 0; t < FRAMES_PAD; t += ROWS)
-            gemm_kernel(a + (long)t * inputs, inputs, inputs, panels + (long)p * inputs * PANEL, bias + p * PANEL,
+            tb_gemm_kernel(a + (long)t * inputs, inputs, inputs, panels + (long)p * inputs * PANEL, bias + p * PANEL,
                         c + (long)t * outputs + p * PANEL, outputs);
 }
 
@@ -296,21 +236,9 @@ INLINE void gemm(const float *a, int inputs, const float *panels, const float *b
 // One step of one direction: gates = projected + W_hh h, block by block of 16 units, then the cell update.
 // Reads h, writes the new state to h_next and to out (16 units per block).
 KERNEL void lstm_step(const float *recurrent, const float *projected, const float *h, float *c, float *h_next, float *out) {
-    for (int b = 0; b < HIDDEN / UNITS; b++) {
-        const float *w = recurrent + (long)b * HIDDEN * UNIT_GATES;
-        float acc[UNIT_GATES];
-        for (int j = 0; j < UNIT_GATES; j++) acc[j] = projected[b * UNIT_GATES + j];
-        for (int k = 0; k < HIDDEN; k++) {
-            float hk = h[k];
-            for (int j = 0; j < UNIT_GATES; j++) acc[j] += w[k * UNIT_GATES + j] * hk;
-        }
-        for (int j = 0; j < UNITS; j++) {
-            float i = sigmoid(acc[j]), f = sigmoid(acc[UNITS + j]), g = tanh_approx(acc[2 * UNITS + j]), o = sigmoid(acc[3 * UNITS + j]);
-            float cell = f * c[b * UNITS + j] + i * g;
-            c[b * UNITS + j] = cell;
-            h_next[b * UNITS + j] = out[b * UNITS + j] = o * tanh_approx(cell);
-        }
-    }
+    for (int b = 0; b < HIDDEN / UNITS; b++)
+        tb_lstm_block(recurrent + (long)b * HIDDEN * UNIT_GATES, projected + b * UNIT_GATES, h, HIDDEN, c + b * UNITS,
+                      h_next + b * UNITS, out + b * UNITS);
 }
 
 VECTOR_CLONES

@@ -4,8 +4,8 @@
 // debug builds too. Several sequences go through together, layer by layer.
 //
 // Speed, as the segmentation network's forward pass (segmentation_model.c) does it: register-blocked
-// micro-kernels over fixed-size accumulator arrays, reading weights repacked once (`packed`, set up on
-// first use): the input projections are GEMMs of 6 frames x 16 gates, a block of frames at a time; the
+// micro-kernels over fixed-size accumulator arrays (shared with it: CNeuralKernels.h), reading weights
+// repacked once (`packed`, set up on first use): the input projections are GEMMs of 6 frames x 16 gates, a block of frames at a time; the
 // recurrence computes the four gates of 16 hidden units at a time from a transposed recurrent matrix and
 // applies the cell update to them directly; sigmoid and tanh use a polynomial exp that vectorises.
 // Working memory per call: about count x capacity x 2 KB, plus count x 200 KB for the projections; the
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "CVoiceModel.h"
+#include "CNeuralKernels.h"
 
 enum { BANDS = TB_VOICE_MODEL_BANDS, HIDDEN = 256, GATES = 4 * HIDDEN, EMBEDDING = TB_VOICE_MODEL_EMBEDDING };
 // Offsets of each weight in tb_voice_model_weights (the layout comment in voice_model_weights.c).
@@ -26,32 +27,16 @@ enum {
     LW = B2 + GATES, LB = LW + EMBEDDING * HIDDEN, TOTAL = LB + EMBEDDING
 };
 enum {
-    ROWS = 6, PANEL = 16,                // GEMM micro-kernel: ROWS frames x PANEL gates
-    FRAME_BLOCK = 8 * ROWS,              // frames projected at a time, then run through the recurrence
-    UNITS = 16, UNIT_GATES = 4 * UNITS   // recurrence block: the four gates of 16 hidden units
+    ROWS = TB_GEMM_ROWS, PANEL = TB_GEMM_PANEL,            // GEMM micro-kernel: ROWS frames x PANEL gates
+    FRAME_BLOCK = 8 * ROWS,                                // frames projected at a time, then run through the recurrence
+    UNITS = TB_LSTM_UNITS, UNIT_GATES = TB_LSTM_UNIT_GATES // recurrence block: the four gates of 16 hidden units
 };
 
 unsigned long tb_voice_model_expected_count(void) { return TOTAL; }
 
-#if defined(__x86_64__) && defined(__ELF__)
-#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-#define INLINE static inline __attribute__((always_inline))
-// The micro-kernels are functions of their own (each with the two clones): inlined into the big function,
-// clang's register allocation of their accumulators suffers.
-#define KERNEL static VECTOR_CLONES
-
 // ---- Weights repacked for the kernels, prepared once.
 
-// Gate order: PyTorch's rows are i, f, g, o for all 256 units; the packed order takes the 16 units of block
-// b together: gate column 64 b + 16 type + j is PyTorch row 256 type + 16 b + j.
-static inline int pytorch_gate(int column) {
-    int block = column / UNIT_GATES, type = column % UNIT_GATES / UNITS, j = column % UNITS;
-    return type * HIDDEN + block * UNITS + j;
-}
-
+// Gates in `tb_lstm_gate` order (blocks of 16 units).
 static struct {
     float input0[GATES / PANEL][BANDS][PANEL];               // first layer W_ih, panels of 16 gate columns
     float input[2][GATES / PANEL][HIDDEN][PANEL];            // other layers
@@ -66,71 +51,12 @@ static void pack_weights(void) {
     for (int l = 0; l < 3; l++) {
         int inputs = l ? HIDDEN : BANDS;
         float *panels = l ? &packed.input[l - 1][0][0][0] : &packed.input0[0][0][0];
+        tb_pack_panels(panels, w + ih[l], GATES, inputs, HIDDEN);
         for (int g = 0; g < GATES; g++) {
-            int row = pytorch_gate(g);
-            for (int i = 0; i < inputs; i++) panels[((long)(g / PANEL) * inputs + i) * PANEL + g % PANEL] = w[ih[l] + (long)row * inputs + i];
+            int row = tb_lstm_gate(g, HIDDEN);
             for (int k = 0; k < HIDDEN; k++) packed.recurrent[l][g / UNIT_GATES][k][g % UNIT_GATES] = w[hh[l] + (long)row * HIDDEN + k];
             packed.bias[l][g] = w[b[l] + row];
         }
-    }
-}
-
-// ---- Element-wise functions, written so that loops over them vectorise (no libm calls).
-
-// e^x for |x| <= 87: 2^n e^r with n = round(x / ln 2) and a degree-6 polynomial for e^r (Cephes expf).
-INLINE float exp_approx(float x) {
-    int n = (int)(x * 1.44269504f + 128.5f) - 128;
-    float r = x - (float)n * 0.693147181f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f; p = p * r + 8.3334519073e-3f; p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f; p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = (int32_t)((uint32_t)(n + 127) << 23);
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-// Arguments clamped so that the exponentials stay finite.
-INLINE float clamped(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
-INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-clamped(x))); }
-INLINE float tanh_approx(float x) { return 2.0f / (1.0f + exp_approx(-2.0f * clamped(x))) - 1.0f; }
-
-INLINE float dot(const float *a, const float *b, int n) {
-    float sum = 0;
-    for (int i = 0; i < n; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-// ---- Kernels.
-
-// ROWS frames (a, lda floats apart) times one panel of PANEL gates, plus the bias, into c (ldc apart).
-KERNEL void gemm_kernel(const float *a, int lda, int inputs, const float *panel, const float *bias, float *c, int ldc) {
-    float acc[ROWS][PANEL];
-    for (int r = 0; r < ROWS; r++)
-        for (int j = 0; j < PANEL; j++) acc[r][j] = bias[j];
-    for (int i = 0; i < inputs; i++)
-        for (int r = 0; r < ROWS; r++) {
-            float ar = a[(long)r * lda + i];
-            for (int j = 0; j < PANEL; j++) acc[r][j] += ar * panel[i * PANEL + j];
-        }
-    for (int r = 0; r < ROWS; r++)
-        for (int j = 0; j < PANEL; j++) c[(long)r * ldc + j] = acc[r][j];
-}
-
-// One step of one sequence for one block of 16 units: gates = projected + W_hh h, then the cell update.
-// Reads h, writes the block's new state to h_next and out.
-KERNEL void lstm_block(const float *w, const float *projected, const float *h, float *c, float *h_next, float *out) {
-    float acc[UNIT_GATES];
-    for (int j = 0; j < UNIT_GATES; j++) acc[j] = projected[j];
-    for (int k = 0; k < HIDDEN; k++) {
-        float hk = h[k];
-        for (int j = 0; j < UNIT_GATES; j++) acc[j] += w[k * UNIT_GATES + j] * hk;
-    }
-    for (int j = 0; j < UNITS; j++) {
-        float i = sigmoid(acc[j]), f = sigmoid(acc[UNITS + j]), g = tanh_approx(acc[2 * UNITS + j]), o = sigmoid(acc[3 * UNITS + j]);
-        float cell = f * c[j] + i * g;
-        c[j] = cell;
-        h_next[j] = out[j] = o * tanh_approx(cell);
     }
 }
 
@@ -151,16 +77,16 @@ INLINE void layer(int l, const float *in, int inputs, const int *lengths, int co
             int frames = (lengths[s] < end ? lengths[s] : end) - t0;
             for (int p = 0; p < GATES / PANEL; p++)
                 for (int r = 0; r < frames; r += ROWS)
-                    gemm_kernel(in + ((long)s * capacity + t0 + r) * inputs, inputs, inputs, panels + (long)p * inputs * PANEL,
+                    tb_gemm_kernel(in + ((long)s * capacity + t0 + r) * inputs, inputs, inputs, panels + (long)p * inputs * PANEL,
                                 packed.bias[l] + p * PANEL, projected + ((long)s * FRAME_BLOCK + r) * GATES + p * PANEL, GATES);
         }
         for (int t = t0; t < end; t++) {
             for (int b = 0; b < HIDDEN / UNITS; b++)
                 for (int s = 0; s < count; s++) {
                     if (t >= lengths[s]) continue;
-                    lstm_block(&packed.recurrent[l][b][0][0], projected + ((long)s * FRAME_BLOCK + t - t0) * GATES + b * UNIT_GATES,
-                               h + s * HIDDEN, c + s * HIDDEN + b * UNITS, h_next + s * HIDDEN + b * UNITS,
-                               out + ((long)s * capacity + t) * HIDDEN + b * UNITS);
+                    tb_lstm_block(&packed.recurrent[l][b][0][0], projected + ((long)s * FRAME_BLOCK + t - t0) * GATES + b * UNIT_GATES,
+                                  h + s * HIDDEN, HIDDEN, c + s * HIDDEN + b * UNITS, h_next + s * HIDDEN + b * UNITS,
+                                  out + ((long)s * capacity + t) * HIDDEN + b * UNITS);
                 }
             float *swap = h; h = h_next; h_next = swap;
         }
