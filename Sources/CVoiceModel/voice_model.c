@@ -5,9 +5,10 @@
 //
 // Speed, as the segmentation network's forward pass (segmentation_model.c) does it: register-blocked
 // micro-kernels over fixed-size accumulator arrays (shared with it: CNeuralKernels.h), reading weights
-// repacked once (`packed`, set up on first use): the input projections are GEMMs of 6 frames x 16 gates, a block of frames at a time; the
-// recurrence computes the four gates of 16 hidden units at a time from a transposed recurrent matrix and
-// applies the cell update to them directly; sigmoid and tanh use a polynomial exp that vectorises.
+// repacked once (`packed`, set up on first use): the input projections are GEMMs of 6 frames x 16 gates,
+// a block of frames at a time; the recurrence computes the four gates of 16 hidden units at a time from
+// a transposed recurrent matrix and applies the cell update to them directly; sigmoid and tanh use a
+// polynomial exp that vectorises.
 // Working memory per call: about count x capacity x 2 KB, plus count x 200 KB for the projections; the
 // repacked weights: a static 5.4 MB.
 #include <math.h>
