@@ -58,36 +58,44 @@ unsigned long tb_speaker_model_expected_count(void) {
 }
 
 // out (m x n, row stride ldo) = a (m x k) x b (k x n, row stride ldb) + bias (per row, or none).
-// Columns in tiles of 64 and rows four at a time, so each row of b read serves four rows of out.
-enum { TILE = 64 };
+// Tiles of GEMM_ROWS rows x GEMM_COLUMNS columns, whose accumulators fit in the vector registers (12 of
+// AVX2's 16): for each p, one row of b's tile read and GEMM_ROWS weights broadcast. Each output is the
+// bias plus its products in the order of p, as a plain loop would sum them.
+enum { GEMM_ROWS = 6, GEMM_COLUMNS = 16 };
+static inline __attribute__((always_inline)) void gemm_tile(const int rows, int columns, int k, const float *restrict a,
+                                                            const float *restrict b, int ldb, const float *restrict bias,
+                                                            float *restrict out, int ldo) {
+    float acc[GEMM_ROWS][GEMM_COLUMNS];
+    for (int r = 0; r < rows; r++) { float v = bias ? bias[r] : 0; for (int j = 0; j < GEMM_COLUMNS; j++) acc[r][j] = v; }
+    if (columns == GEMM_COLUMNS) {
+        for (int p = 0; p < k; p++) {
+            const float *row = b + (long)p * ldb;
+            for (int r = 0; r < rows; r++) { float w = a[(long)r * k + p]; for (int j = 0; j < GEMM_COLUMNS; j++) acc[r][j] += w * row[j]; }
+        }
+        for (int r = 0; r < rows; r++) memcpy(out + (long)r * ldo, acc[r], sizeof(float) * GEMM_COLUMNS);
+    } else {
+        for (int p = 0; p < k; p++) {
+            const float *row = b + (long)p * ldb;
+            for (int r = 0; r < rows; r++) { float w = a[(long)r * k + p]; for (int j = 0; j < columns; j++) acc[r][j] += w * row[j]; }
+        }
+        for (int r = 0; r < rows; r++) memcpy(out + (long)r * ldo, acc[r], sizeof(float) * columns);
+    }
+}
+
 static inline __attribute__((always_inline)) void gemm(int m, int n, int k, const float *restrict a, const float *restrict b, int ldb,
                                                        const float *restrict bias, float *restrict out, int ldo) {
-    for (int j0 = 0; j0 < n; j0 += TILE) {
-        int nj = n - j0 < TILE ? n - j0 : TILE;
+    for (int j0 = 0; j0 < n; j0 += GEMM_COLUMNS) {
+        // The last tile, when n is not a whole number of tiles, ends at n and overlaps the one before: its
+        // columns are computed in full (the overlapped ones again, to the same values).
+        if (j0 + GEMM_COLUMNS > n && n >= GEMM_COLUMNS) j0 = n - GEMM_COLUMNS;
+        int nj = n - j0 < GEMM_COLUMNS ? n - j0 : GEMM_COLUMNS;
         int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            float acc[4][TILE];
-            for (int r = 0; r < 4; r++) { float v = bias ? bias[i + r] : 0; for (int j = 0; j < TILE; j++) acc[r][j] = v; }
-            const float *a0 = a + (long)i * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
-            for (int p = 0; p < k; p++) {
-                const float *row = b + (long)p * ldb + j0;
-                float w0 = a0[p], w1 = a1[p], w2 = a2[p], w3 = a3[p];
-                if (nj == TILE) {
-                    for (int j = 0; j < TILE; j++) { float x = row[j]; acc[0][j] += w0 * x; acc[1][j] += w1 * x; acc[2][j] += w2 * x; acc[3][j] += w3 * x; }
-                } else {
-                    for (int j = 0; j < nj; j++) { float x = row[j]; acc[0][j] += w0 * x; acc[1][j] += w1 * x; acc[2][j] += w2 * x; acc[3][j] += w3 * x; }
-                }
-            }
-            for (int r = 0; r < 4; r++) memcpy(out + (long)(i + r) * ldo + j0, acc[r], sizeof(float) * nj);
-        }
-        for (; i < m; i++) {
-            float acc[TILE];
-            float v = bias ? bias[i] : 0;
-            for (int j = 0; j < TILE; j++) acc[j] = v;
-            const float *ai = a + (long)i * k;
-            for (int p = 0; p < k; p++) { const float *row = b + (long)p * ldb + j0; float w = ai[p]; for (int j = 0; j < nj; j++) acc[j] += w * row[j]; }
-            memcpy(out + (long)i * ldo + j0, acc, sizeof(float) * nj);
-        }
+        for (; i + GEMM_ROWS <= m; i += GEMM_ROWS)
+            gemm_tile(GEMM_ROWS, nj, k, a + (long)i * k, b + j0, ldb, bias ? bias + i : NULL, out + (long)i * ldo + j0, ldo);
+        for (; i + 2 <= m; i += 2)
+            gemm_tile(2, nj, k, a + (long)i * k, b + j0, ldb, bias ? bias + i : NULL, out + (long)i * ldo + j0, ldo);
+        for (; i < m; i++)
+            gemm_tile(1, nj, k, a + (long)i * k, b + j0, ldb, bias ? bias + i : NULL, out + (long)i * ldo + j0, ldo);
     }
 }
 
