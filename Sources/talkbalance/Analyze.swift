@@ -150,6 +150,8 @@ struct Analyze: ParsableCommand {
     var sameLocalSpeaker: String?
     @Option(name: .customLong("min-cluster-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: a cluster of fewer windows is not a person (1-20; default 2).", visibility: .hidden))
     var minClusterWindows: Int?
+    @Option(name: .customLong("embedded-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: the most windows embedded, evenly spaced when there are more (10-5000; default 300).", visibility: .hidden))
+    var embeddedWindows: Int?
     @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
     var embeddingPrior: String?
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two or three people).", visibility: .hidden))
@@ -359,6 +361,9 @@ struct Analyze: ParsableCommand {
         if let minClusterWindows, !(1...20).contains(minClusterWindows) {
             fail("--min-cluster-windows must be between 1 (every cluster is a person) and 20", code: Exit.usage)
         }
+        if let embeddedWindows, !(10...5000).contains(embeddedWindows) {
+            fail("--embedded-windows must be between 10 and 5000", code: Exit.usage)
+        }
         if let embeddingPrior, embeddingPrior != "off" && !(Double(embeddingPrior).map { (0...20).contains($0) } ?? false) {
             fail("--embedding-prior must be off or a weight between 0 and 20", code: Exit.usage)
         }
@@ -431,6 +436,7 @@ struct Analyze: ParsableCommand {
                 if let sameVoice { options.sameVoiceSimilarity = Double(sameVoice) }
                 if sameLocalSpeaker != nil { options.sameLocalSpeaker = sameLocalSpeakerOptions() }
                 if let minClusterWindows { options.minClusterWindows = minClusterWindows }
+                if let embeddedWindows { options.maxEmbeddedWindows = embeddedWindows }
                 if let embeddingPrior { options.embeddingPriorWeight = Double(embeddingPrior) }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),
