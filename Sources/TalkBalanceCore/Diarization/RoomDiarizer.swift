@@ -91,8 +91,10 @@ public struct RoomDiarizer: Sendable {
         }
         public var voiceNetwork: VoiceNetwork = .camPlusPlus
         /// Most windows embedded (evenly spaced when there are more): bounds the network's work. CAM++
-        /// costs about four times Resemblyzer's network a window; 300 keeps an hour at about 110x real
-        /// time (tools/bench, docs/BENCHMARKS.md).
+        /// costs about four times Resemblyzer's network a window; 300 keeps an hour over 100x real time
+        /// (tools/bench, docs/BENCHMARKS.md). On ten-minute rooms (`analyze --embedded-windows N`, fresh
+        /// sets 2601 / 2801 at 600 s) 150 windows gave 8.2% / 8.6% strict DER, 300 7.3% / 7.4%, 600 7.1% /
+        /// 7.1% (docs/ACCURACY.md, "how many windows the voice network embeds").
         public var maxEmbeddedWindows: Int = 300
         /// With the neural embeddings: once the windows are in `speakers` clusters, two clusters whose
         /// windows' mean cosine similarity is above this are one voice, and are merged (again, while a
