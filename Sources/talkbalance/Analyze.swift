@@ -103,6 +103,8 @@ struct Analyze: ParsableCommand {
     var onlineRevision: Double?
     @Option(name: .customLong("online-dense-grid"), help: ArgumentHelp("With --online: seconds of speech, from the start, whose voices are embedded every 0.5 s rather than every 1.5 s.", visibility: .hidden))
     var onlineDenseGrid: Double?
+    @Option(name: .customLong("online-same-voice"), help: ArgumentHelp("With --online: off, or the similarity of two voices (Resemblyzer's, 0-1; default 0.7) at or above which the re-clustering's two people the segmentation network hears as one voice are one person.", visibility: .hidden))
+    var onlineSameVoice: String?
 
     @Option(name: .customLong("enrol-keys"), help: ArgumentHelp("With --online: enrolment keys as the live meter's digits, PERSON@SECONDS,... (e.g. 2@3.5,1@12): at that moment of the recording, the voice speaking is person PERSON (1-N).", valueName: "keys"))
     var enrolKeys: String?
@@ -156,6 +158,15 @@ struct Analyze: ParsableCommand {
     var embeddingPrior: String?
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two or three people).", visibility: .hidden))
     var speakerSegmentation: String?
+
+    /// The live re-clustering's check for a talker split in two (`--online-same-voice`).
+    private func onlineSameVoiceOptions() -> RoomDiarizer.Options.SameVoice? {
+        guard let onlineSameVoice else { return RoomSessionAnalyzer.defaultSameVoice }
+        guard let similarity = Double(onlineSameVoice) else { return nil }
+        var same = RoomSessionAnalyzer.defaultSameVoice ?? RoomDiarizer.Options.SameVoice()
+        same.similarity = similarity
+        return same
+    }
 
     /// A developer option's KEY=VALUE,... items: each item as given, its key, and its value as a number (nil
     /// when missing or not a number).
@@ -256,6 +267,10 @@ struct Analyze: ParsableCommand {
         if let onlineRevision, !(onlineRevision >= 0 && onlineRevision <= 300) { throw ValidationError("--online-revision must be between 0 and 300 seconds") }
         if onlineDenseGrid != nil && !online { throw ValidationError("--online-dense-grid needs --online (and --speakers)") }
         if let onlineDenseGrid, !(onlineDenseGrid >= 0 && onlineDenseGrid <= 36000) { throw ValidationError("--online-dense-grid must be between 0 and 36000 seconds") }
+        if onlineSameVoice != nil && !online { throw ValidationError("--online-same-voice needs --online (and --speakers)") }
+        if let onlineSameVoice, onlineSameVoice != "off" && !(Double(onlineSameVoice).map { (0...1).contains($0) } ?? false) {
+            throw ValidationError("--online-same-voice must be off or a similarity between 0 and 1")
+        }
     }
 
     /// `--enrol-keys` as (sample, person index), in time order.
@@ -292,7 +307,8 @@ struct Analyze: ParsableCommand {
                                                voiceEmbedding: voiceEmbedding != "off",
                                                voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? .resemblyzer,
                                                denseGridSpeechFrames: onlineDenseGrid.map { Int(($0 * 100).rounded()) }
-                                                   ?? RoomSessionAnalyzer.defaultDenseGridSpeechFrames)
+                                                   ?? RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
+                                               sameVoice: onlineSameVoiceOptions())
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }

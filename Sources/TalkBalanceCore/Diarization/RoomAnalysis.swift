@@ -773,60 +773,88 @@ public enum RoomAnalysis {
                                  same options: RoomDiarizer.Options.SameVoice, similarity: [Double?]) -> [Int8]? {
         guard speakers >= 2 else { return nil }
         let perChunk = SpeakerSegmenter.framesPerChunk
-        let chunks = (classes.count + perChunk - 1) / perChunk
-        // Frames of each chunk's local speaker (alone) under each person.
-        var shared = [Int](repeating: 0, count: chunks * 3 * speakers)
-        var talk = [Int](repeating: 0, count: speakers)
+        var evidence = SameVoiceEvidence(speakers: speakers, firstChunk: 0, chunks: (classes.count + perChunk - 1) / perChunk)
         var cursor = RoomDiarizer.Labels.FrameCursor(labels)
         for k in 0..<labels.frameCount {
-            let label = Int(cursor.label(at: k).label)
-            guard label >= 0, label < speakers else { continue }
-            talk[label] += 1
             let g = networkFrame(k, geometry: geometry)
-            guard g < classes.count, (1...3).contains(classes[g]) else { continue }
-            shared[(g / perChunk * 3 + Int(classes[g]) - 1) * speakers + label] += 1
+            evidence.add(person: Int(cursor.label(at: k).label), networkFrame: g, class: g < classes.count ? classes[g] : 0)
         }
         let framesPerSecond = Double(geometry.sampleRate) / Double(geometry.hopLength)
-        let minimumFrames = max(1, Int((options.seconds * framesPerSecond).rounded()))
-        let maxTalkFrames = Int((options.maxTalkSeconds * framesPerSecond).rounded())
-        var same = [Bool](repeating: false, count: speakers * speakers)
-        var apart = [Bool](repeating: false, count: speakers * speakers)
-        for c in 0..<chunks {
-            var slotOf = [Int](repeating: -1, count: speakers)
-            for person in 0..<speakers {
-                let counts = (0..<3).map { shared[(c * 3 + $0) * speakers + person] }
-                let total = counts.reduce(0, +)
-                let top = counts.indices.max { counts[$0] < counts[$1] }!
-                if total >= minimumFrames && Double(counts[top]) >= options.purity * Double(total) { slotOf[person] = top }
-            }
-            for a in 0..<speakers where slotOf[a] >= 0 {
-                for b in 0..<speakers where b != a && slotOf[b] >= 0 {
-                    if slotOf[a] == slotOf[b] { same[a * speakers + b] = true } else { apart[a * speakers + b] = true }
+        return evidence.renaming(labels: labels, same: options, similarity: similarity, framesPerSecond: framesPerSecond)
+    }
+
+    /// What `sameLocalSpeaker` decides on: per 10 s chunk of the segmentation network (from `firstChunk`), the
+    /// frames of each local speaker (alone) under each person, and each person's frames.
+    struct SameVoiceEvidence {
+        let speakers: Int
+        let firstChunk: Int
+        let chunks: Int
+        private(set) var shared: [Int]
+        private(set) var talk: [Int]
+
+        init(speakers: Int, firstChunk: Int, chunks: Int) {
+            self.speakers = speakers
+            self.firstChunk = firstChunk
+            self.chunks = max(0, chunks)
+            shared = [Int](repeating: 0, count: self.chunks * 3 * speakers)
+            talk = [Int](repeating: 0, count: speakers)
+        }
+
+        /// A frame of `person` (none when outside 0..<speakers), at the network's frame `networkFrame`, whose
+        /// class there is `class` (0: none or not known).
+        mutating func add(person: Int, networkFrame g: Int, class cls: UInt8) {
+            guard person >= 0, person < speakers else { return }
+            talk[person] += 1
+            let c = g / SpeakerSegmenter.framesPerChunk - firstChunk
+            guard c >= 0, c < chunks, (1...3).contains(cls) else { return }
+            shared[(c * 3 + Int(cls) - 1) * speakers + person] += 1
+        }
+
+        /// The renaming of `labels` that merges the people heard as one voice, or nil (see `sameLocalSpeaker`).
+        func renaming(labels: RoomDiarizer.Labels, same options: RoomDiarizer.Options.SameVoice, similarity: [Double?],
+                      framesPerSecond: Double) -> [Int8]? {
+            guard speakers >= 2 else { return nil }
+            let minimumFrames = max(1, Int((options.seconds * framesPerSecond).rounded()))
+            let maxTalkFrames = Int((options.maxTalkSeconds * framesPerSecond).rounded())
+            var same = [Bool](repeating: false, count: speakers * speakers)
+            var apart = [Bool](repeating: false, count: speakers * speakers)
+            for c in 0..<chunks {
+                var slotOf = [Int](repeating: -1, count: speakers)
+                for person in 0..<speakers {
+                    let counts = (0..<3).map { shared[(c * 3 + $0) * speakers + person] }
+                    let total = counts.reduce(0, +)
+                    let top = counts.indices.max { counts[$0] < counts[$1] }!
+                    if total >= minimumFrames && Double(counts[top]) >= options.purity * Double(total) { slotOf[person] = top }
+                }
+                for a in 0..<speakers where slotOf[a] >= 0 {
+                    for b in 0..<speakers where b != a && slotOf[b] >= 0 {
+                        if slotOf[a] == slotOf[b] { same[a * speakers + b] = true } else { apart[a * speakers + b] = true }
+                    }
                 }
             }
-        }
-        var group = Array(0..<speakers)
-        for a in 0..<speakers {
-            for b in (a + 1)..<max(a + 1, speakers) where same[a * speakers + b] && group[a] != group[b] {
-                guard let alike = similarity[a * speakers + b], alike >= options.similarity else { continue }
-                guard min(talk[a], talk[b]) <= maxTalkFrames else { continue }
-                let ga = (0..<speakers).filter { group[$0] == group[a] }, gb = (0..<speakers).filter { group[$0] == group[b] }
-                guard !ga.contains(where: { i in gb.contains { apart[i * speakers + $0] } }) else { continue }
-                let from = group[b], to = group[a]
-                for i in 0..<speakers where group[i] == from { group[i] = to }
+            var group = Array(0..<speakers)
+            for a in 0..<speakers {
+                for b in (a + 1)..<max(a + 1, speakers) where same[a * speakers + b] && group[a] != group[b] {
+                    guard let alike = similarity[a * speakers + b], alike >= options.similarity else { continue }
+                    guard min(talk[a], talk[b]) <= maxTalkFrames else { continue }
+                    let ga = (0..<speakers).filter { group[$0] == group[a] }, gb = (0..<speakers).filter { group[$0] == group[b] }
+                    guard !ga.contains(where: { i in gb.contains { apart[i * speakers + $0] } }) else { continue }
+                    let from = group[b], to = group[a]
+                    for i in 0..<speakers where group[i] == from { group[i] = to }
+                }
             }
+            guard Set(group).count < speakers else { return nil }
+            // Renumber in order of first appearance.
+            var number = [Int8](repeating: -1, count: speakers)
+            var next: Int8 = 0
+            labels.forEachBlock { _, label in
+                guard label >= 0, Int(label) < speakers else { return }
+                let g = group[Int(label)]
+                if number[g] < 0 { number[g] = next; next += 1 }
+            }
+            for g in 0..<speakers where number[g] < 0 && group.contains(g) { number[g] = next; next += 1 }
+            return (0..<speakers).map { number[group[$0]] }
         }
-        guard Set(group).count < speakers else { return nil }
-        // Renumber in order of first appearance.
-        var number = [Int8](repeating: -1, count: speakers)
-        var next: Int8 = 0
-        labels.forEachBlock { _, label in
-            guard label >= 0, Int(label) < speakers else { return }
-            let g = group[Int(label)]
-            if number[g] < 0 { number[g] = next; next += 1 }
-        }
-        for g in 0..<speakers where number[g] < 0 && group.contains(g) { number[g] = next; next += 1 }
-        return (0..<speakers).map { number[group[$0]] }
     }
 
     /// How much shorter the network's overlap is made at a change of person: its frames smear each voice's

@@ -143,6 +143,21 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Speech frames, from the start, embedded every `denseGridHopFrames` (`analyze --online-dense-grid`).
     public let denseGridSpeechFrames: Int
     static let gridBatch = 2
+    /// The offline check for a talker split in two (`RoomAnalysis.sameLocalSpeaker`) on each re-clustering:
+    /// two of its people with the same local speaker of the segmentation network in some 10 s chunk and
+    /// different ones in none, whose voices' mean cosine similarity is at least `similarity`, one of whom
+    /// has at most 8 s of speech among the recent frames, are one voice. The network's classes are kept
+    /// until their frames are accounted (the revision delay), so the check sees about the last 20 s. The
+    /// similarity is Resemblyzer's (offline CAM++'s is 0.3): 0.7, where the re-clustering's split of
+    /// ami-trn03's one talker measured 0.73 and the generated rooms' tuning and held-out sets changed
+    /// nowhere from 0.7 to 0.85 (docs/ACCURACY.md, "live, a talker split in two"). nil: none.
+    public static let defaultSameVoice: RoomDiarizer.Options.SameVoice? = {
+        var same = RoomDiarizer.Options.SameVoice()
+        same.similarity = 0.7
+        return same
+    }()
+    /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
+    public let sameVoice: RoomDiarizer.Options.SameVoice?
     /// Default accounting delay (21 s): two refresh periods plus room for the assigner's block, so every
     /// label is revised at least twice when refreshes run. Measured, pooled strict DER of what is
     /// accounted, delay 0 / 11 / 21 / 31 s: reverberant rooms' tuning seeds (`tools/evaluate --room
@@ -246,15 +261,18 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///     docs/ACCURACY.md).
     ///   - denseGridSpeechFrames: speech frames, from the start, whose voices are embedded every 0.5 s of
     ///     speech rather than every 1.5 s.
+    ///   - sameVoice: the re-clustering's check for a talker split in two (`defaultSameVoice`); nil: none.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
                 speechGate: SpeechGate.Options? = SpeechGate.Options(), speakerSegmentation: Bool = true,
                 voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer,
-                denseGridSpeechFrames: Int = RoomSessionAnalyzer.defaultDenseGridSpeechFrames) throws(SetupError) {
+                denseGridSpeechFrames: Int = RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
+                sameVoice: RoomDiarizer.Options.SameVoice? = RoomSessionAnalyzer.defaultSameVoice) throws(SetupError) {
         precondition(revisionDelayFrames >= 0 && denseGridSpeechFrames >= 0)
         self.denseGridSpeechFrames = denseGridSpeechFrames
+        self.sameVoice = sameVoice
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
         let names = labels ?? (1...speakers).map { "S\($0)" }
@@ -755,10 +773,28 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 pushedIndex.append(k)
             }
         }
-        let found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice),
+        var found = diarizer.finishBlocks(enrolled: enrolled.map(\.voice),
                                           embed: embedder == nil ? nil : { [self] windows in self.gridEmbeddings(windows, pushedIndex: pushedIndex) })
         if !enrolled.isEmpty { microphoneShift = diarizer.microphoneShift }
         if discovering && found.peopleFound < 2 { return }
+        // A talker the re-clustering split in two to make up `speakers` is one voice again where the
+        // segmentation network hears one voice, as offline (`sameVoice`).
+        if let same = sameVoice, enrolled.isEmpty, speakers >= 2, let segmenter, let similarity = diarizer.voiceSimilarity(found),
+           let first = recentFrame.first {
+            let perChunk = SpeakerSegmenter.framesPerChunk
+            let firstChunk = RoomAnalysis.networkFrame(first, geometry: geometry) / perChunk
+            let lastChunk = RoomAnalysis.networkFrame(recentFrame[n - 1], geometry: geometry) / perChunk
+            var evidence = RoomAnalysis.SameVoiceEvidence(speakers: speakers, firstChunk: firstChunk, chunks: lastChunk - firstChunk + 1)
+            let perFrame = found.perFrame
+            for (j, k) in pushedIndex.enumerated() where k >= 0 {
+                let g = RoomAnalysis.networkFrame(recentFrame[k], geometry: geometry)
+                evidence.add(person: Int(perFrame[j]), networkFrame: g, class: segmenter.frameClass(g) ?? 0)
+            }
+            if let map = evidence.renaming(labels: found, same: same, similarity: similarity,
+                                           framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength)) {
+                found.rename(map)
+            }
+        }
         let offline = found.perFrame
         var common = [Double](repeating: 0, count: speakers * speakers)
         for (j, k) in pushedIndex.enumerated() where k >= 0 && offline[j] >= 0 && recentLabel[k] >= 0 {
