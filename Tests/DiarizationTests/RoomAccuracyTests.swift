@@ -468,7 +468,7 @@ import TalkBalanceIO
     /// Live, the same check on each re-clustering (`RoomSessionAnalyzer.sameVoice`, on by default): on
     /// ami-trn06 (three people) the re-clustering splits one talker, and the segmentation network hears the
     /// two parts as one local speaker. Measured (`tools/evaluate --online`, with and without
-    /// `--analyze-option --online-same-voice=off`): strict DER 0.621 -> 0.433.
+    /// `--analyze-option --online-same-voice=off`): strict DER 0.621 -> 0.443.
     @Test("live: a talker the re-clustering split in two is one voice again (real AMI excerpt)")
     func liveSameVoice() throws {
         let c = RoomCase.real("ami-trn06")

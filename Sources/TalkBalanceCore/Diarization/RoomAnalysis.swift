@@ -837,6 +837,7 @@ public enum RoomAnalysis {
                 for b in (a + 1)..<max(a + 1, speakers) where same[a * speakers + b] && group[a] != group[b] {
                     guard let alike = similarity[a * speakers + b], alike >= options.similarity else { continue }
                     guard min(talk[a], talk[b]) <= maxTalkFrames else { continue }
+                    if let r = options.maxTalkRatio, Double(min(talk[a], talk[b])) > r * Double(max(talk[a], talk[b])) { continue }
                     let ga = (0..<speakers).filter { group[$0] == group[a] }, gb = (0..<speakers).filter { group[$0] == group[b] }
                     guard !ga.contains(where: { i in gb.contains { apart[i * speakers + $0] } }) else { continue }
                     let from = group[b], to = group[a]

@@ -138,6 +138,9 @@ public struct RoomDiarizer: Sendable {
             public var purity = 0.8
             public var similarity = 0.3
             public var maxTalkSeconds = 8.0
+            /// The speech of the one who speaks less at most this share of the other's (nil: no such condition;
+            /// the live check's, `RoomSessionAnalyzer.defaultSameVoice`).
+            public var maxTalkRatio: Double? = nil
             public init() {}
         }
         public enum Clustering: String, Sendable, Equatable, CaseIterable {

@@ -146,14 +146,17 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// The offline check for a talker split in two (`RoomAnalysis.sameLocalSpeaker`) on each re-clustering:
     /// two of its people with the same local speaker of the segmentation network in some 10 s chunk and
     /// different ones in none, whose voices' mean cosine similarity is at least `similarity`, one of whom
-    /// has at most 8 s of speech among the recent frames, are one voice. The network's classes are kept
-    /// until their frames are accounted (the revision delay), so the check sees about the last 20 s. The
-    /// similarity is Resemblyzer's (offline CAM++'s is 0.3): 0.7, where the re-clustering's split of
-    /// ami-trn03's one talker measured 0.73 and the generated rooms' tuning and held-out sets changed
-    /// nowhere from 0.7 to 0.85 (docs/ACCURACY.md, "live, a talker split in two"). nil: none.
+    /// has at most 8 s of speech among the recent frames and at most half as much as the other, are one
+    /// voice. The network's classes are kept until their frames are accounted (the revision delay), so the
+    /// check sees about the last 20 s. The similarity is Resemblyzer's (offline CAM++'s is 0.3): 0.7, where
+    /// the re-clustering's split of ami-trn03's one talker measured 0.73 and the generated rooms' tuning
+    /// and held-out sets changed nowhere from 0.7 to 0.85. Half as much: early in a session everyone has
+    /// under 8 s, and without it held-out room3-1216's quietest person lost a fifth of her talk time
+    /// (docs/ACCURACY.md, "live, a talker split in two"). nil: none.
     public static let defaultSameVoice: RoomDiarizer.Options.SameVoice? = {
         var same = RoomDiarizer.Options.SameVoice()
         same.similarity = 0.7
+        same.maxTalkRatio = 0.5
         return same
     }()
     /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
