@@ -9,3 +9,12 @@ void tb_pack_panels(float *panels, const float *matrix, int outputs, int inputs,
                 panels[((long)p * inputs + i) * TB_GEMM_PANEL + j] = matrix[(long)row * inputs + i];
             }
 }
+
+void tb_pack_recurrent(float *recurrent, float *packed_bias, const float *whh, const float *bias, int hidden) {
+    for (int g = 0; g < 4 * hidden; g++) {
+        int row = tb_lstm_gate(g, hidden);
+        packed_bias[g] = bias[row];
+        for (int k = 0; k < hidden; k++)
+            recurrent[((long)(g / TB_LSTM_UNIT_GATES) * hidden + k) * TB_LSTM_UNIT_GATES + g % TB_LSTM_UNIT_GATES] = whh[(long)row * hidden + k];
+    }
+}

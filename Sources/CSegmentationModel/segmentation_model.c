@@ -68,7 +68,6 @@ unsigned long tb_segmentation_model_expected_count(void) { return TOTAL; }
 
 // ---- Weights repacked for the kernels, prepared once.
 
-// LSTM gates in `tb_lstm_gate` order (blocks of 16 units).
 // The sinc filters go in blocks within each half (cosine, sine); this is the size of the block starting at
 // filter `first`. Each half ends with two blocks of 2 (40 = 12 x 3 + 2 x 2): a block of 1 would be bound by
 // FMA latency.
@@ -77,6 +76,7 @@ static inline int sinc_filters(int first) {
     return left > 4 ? SINC_BLOCK : 2;
 }
 
+// LSTM gates in `tb_lstm_gate` order (blocks of 16 units).
 static struct {
     float sinc[SINC * (PAIRS + 1)];                              // taps 0..125 of each block, filters innermost
     float conv1[CONV / CONV_BLOCK][SINC][WIDTH][CONV_BLOCK];     // outputs innermost
@@ -112,11 +112,7 @@ static void pack_weights(void) {
         for (int d = 0; d < 2; d++) {
             const float *wih = weights, *whh = wih + GATES * inputs, *bias = whh + GATES * HIDDEN;
             tb_pack_panels(l ? &packed.input[l - 1][d][0][0][0] : &packed.input0[d][0][0][0], wih, GATES, inputs, HIDDEN);
-            for (int g = 0; g < GATES; g++) {
-                int row = tb_lstm_gate(g, HIDDEN);
-                packed.bias[l][d][g] = bias[row];
-                for (int k = 0; k < HIDDEN; k++) packed.recurrent[l][d][g / UNIT_GATES][k][g % UNIT_GATES] = whh[row * HIDDEN + k];
-            }
+            tb_pack_recurrent(&packed.recurrent[l][d][0][0][0], packed.bias[l][d], whh, bias, HIDDEN);
             weights = bias + GATES;
         }
     }
@@ -127,7 +123,6 @@ static void pack_weights(void) {
 // ---- Element-wise functions (exp_approx, sigmoid, tanh_approx, dot: CNeuralKernels.h).
 
 INLINE float leaky(float x) { return x > 0 ? x : 0.01f * x; }
-
 
 // Instance norm statistics of one row of `n` values (eps 1e-5) with the affine weight and bias: y = x scale + shift.
 INLINE void norm_affine(const float *row, int n, float weight, float bias, float *scale, float *shift) {
@@ -228,7 +223,7 @@ INLINE void gemm(const float *a, int inputs, const float *panels, const float *b
     for (int p = 0; p < outputs / PANEL; p++)
         for (int t = 0; t < FRAMES_PAD; t += ROWS)
             tb_gemm_kernel(a + (long)t * inputs, inputs, inputs, panels + (long)p * inputs * PANEL, bias + p * PANEL,
-                        c + (long)t * outputs + p * PANEL, outputs);
+                           c + (long)t * outputs + p * PANEL, outputs);
 }
 
 // ---- LSTM recurrence.

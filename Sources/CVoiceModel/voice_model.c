@@ -53,11 +53,7 @@ static void pack_weights(void) {
         int inputs = l ? HIDDEN : BANDS;
         float *panels = l ? &packed.input[l - 1][0][0][0] : &packed.input0[0][0][0];
         tb_pack_panels(panels, w + ih[l], GATES, inputs, HIDDEN);
-        for (int g = 0; g < GATES; g++) {
-            int row = tb_lstm_gate(g, HIDDEN);
-            for (int k = 0; k < HIDDEN; k++) packed.recurrent[l][g / UNIT_GATES][k][g % UNIT_GATES] = w[hh[l] + (long)row * HIDDEN + k];
-            packed.bias[l][g] = w[b[l] + row];
-        }
+        tb_pack_recurrent(&packed.recurrent[l][0][0][0], packed.bias[l], w + hh[l], w + b[l], HIDDEN);
     }
 }
 
@@ -79,7 +75,7 @@ INLINE void layer(int l, const float *in, int inputs, const int *lengths, int co
             for (int p = 0; p < GATES / PANEL; p++)
                 for (int r = 0; r < frames; r += ROWS)
                     tb_gemm_kernel(in + ((long)s * capacity + t0 + r) * inputs, inputs, inputs, panels + (long)p * inputs * PANEL,
-                                packed.bias[l] + p * PANEL, projected + ((long)s * FRAME_BLOCK + r) * GATES + p * PANEL, GATES);
+                                   packed.bias[l] + p * PANEL, projected + ((long)s * FRAME_BLOCK + r) * GATES + p * PANEL, GATES);
         }
         for (int t = t0; t < end; t++) {
             for (int b = 0; b < HIDDEN / UNITS; b++)

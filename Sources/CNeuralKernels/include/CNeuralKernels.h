@@ -29,6 +29,11 @@ enum { TB_GEMM_ROWS = 6, TB_GEMM_PANEL = 16, TB_LSTM_UNITS = 16, TB_LSTM_UNIT_GA
 /// the order `tb_lstm_gate` gives (blocks of TB_LSTM_UNITS units); with 0, in order.
 void tb_pack_panels(float *panels, const float *matrix, int outputs, int inputs, int lstm_hidden);
 
+/// Repacks an LSTM's recurrent matrix W_hh (4 hidden x hidden, PyTorch's row order) for `tb_lstm_block`:
+/// per block of TB_LSTM_UNITS units, hidden x TB_LSTM_UNIT_GATES, transposed, in `tb_lstm_gate` order; and
+/// its bias (4 hidden) into the same gate order.
+void tb_pack_recurrent(float *recurrent, float *packed_bias, const float *whh, const float *bias, int hidden);
+
 /// LSTM gate order: PyTorch's rows are i, f, g, o for all `hidden` units; the packed order takes the 16 units
 /// of block b together: gate column 64 b + 16 type + j is PyTorch row hidden type + 16 b + j.
 INLINE int tb_lstm_gate(int column, int hidden) {
