@@ -154,6 +154,8 @@ struct Analyze: ParsableCommand {
     var minClusterWindows: Int?
     @Option(name: .customLong("embedded-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: the most windows embedded, evenly spaced when there are more (10-5000; default 300).", visibility: .hidden))
     var embeddedWindows: Int?
+    @Option(name: .customLong("change-refinement"), help: ArgumentHelp("With --speakers, offline: off, or how far (seconds, 0.01-0.5; default 0.1) a change of person with no silence between moves from the re-segmentation's block edge to where the segmentation network hears it.", visibility: .hidden))
+    var changeRefinement: String?
     @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
     var embeddingPrior: String?
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two or three people).", visibility: .hidden))
@@ -377,6 +379,9 @@ struct Analyze: ParsableCommand {
         if let minClusterWindows, !(1...20).contains(minClusterWindows) {
             fail("--min-cluster-windows must be between 1 (every cluster is a person) and 20", code: Exit.usage)
         }
+        if let changeRefinement, changeRefinement != "off" && !(Double(changeRefinement).map { (0.01...0.5).contains($0) } ?? false) {
+            throw ValidationError("--change-refinement must be off or a number of seconds between 0.01 and 0.5")
+        }
         if let embeddedWindows, !(10...5000).contains(embeddedWindows) {
             fail("--embedded-windows must be between 10 and 5000", code: Exit.usage)
         }
@@ -453,6 +458,7 @@ struct Analyze: ParsableCommand {
                 if sameLocalSpeaker != nil { options.sameLocalSpeaker = sameLocalSpeakerOptions() }
                 if let minClusterWindows { options.minClusterWindows = minClusterWindows }
                 if let embeddedWindows { options.maxEmbeddedWindows = embeddedWindows }
+                if let changeRefinement { options.changeRefinementSeconds = Double(changeRefinement) }
                 if let embeddingPrior { options.embeddingPriorWeight = Double(embeddingPrior) }
                 let room = try RoomAnalysis.analyzeReporting(open: { try SoundFileReader(path: path) }, speakers: speakers,
                                                              config: config, labels: names.map(parsedNames),

@@ -347,9 +347,12 @@ import TalkBalanceIO
 
     /// The same two excerpts as the hidden `analyze --max-speakers N` (`fewerPeopleWeight`; not offered,
     /// since it merges real people elsewhere, docs/ACCURACY.md): the people the voices do not support are
-    /// merged away. Measured (`tools/evaluate --max-speakers 0`): strict DER 0.109
-    /// (trn03) and 0.156 (trn05), against 0.353 and 0.655 with exactly N people on the cepstra alone
-    /// (without the neural voice embeddings, which the at-most path does not use).
+    /// merged away. Measured (`talkbalance analyze FILE --max-speakers N`, against `--speakers N
+    /// --voice-embedding off`, scored with `talkbalance evaluate`): strict DER 11.3% (trn03) and 15.6%
+    /// (trn05), against 43.5% and 31.2% with exactly N people on the cepstra alone (without the neural voice
+    /// embeddings, which the at-most path does not use). Since the changes of person moved to where the
+    /// segmentation network hears them, exactly N on trn05 is 31.2% rather than 32.5%, so the margin is 10
+    /// points rather than half.
     @Test("at most N people: a dominant talker stays one person (real AMI excerpts)", arguments: [("ami-trn03", 0.15), ("ami-trn05", 0.20)])
     func atMostDominantTalker(name: String, bound: Double) throws {
         let c = RoomCase.real(name)
@@ -363,7 +366,7 @@ import TalkBalanceIO
         let a = Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(atMost))
         let e = Scoring.diarization(reference: try c.reference, hypothesis: labeledSegments(exactly))
         #expect(a.der < bound, "\(name): strict DER \(a.der) at most \(speakers) people")
-        #expect(a.der < e.der / 2, "\(name): \(a.der) at most \(speakers) people, \(e.der) exactly")
+        #expect(a.der < e.der - 0.10, "\(name): \(a.der) at most \(speakers) people, \(e.der) exactly")
         #expect(atMost.speakers.count < speakers)
         #expect(exactly.speakers.count == speakers)
     }
@@ -408,6 +411,23 @@ import TalkBalanceIO
         let (h, l) = try Self.scored(c, speakers: 2, against: free)
         #expect(h.der < 0.10, "\(c): strict DER \(h.der) held")
         #expect(h.der < l.der - 0.01, "\(c): strict DER \(h.der) held, \(l.der) without")
+    }
+
+    /// Changes of person with no silence between move from the re-segmentation's block edges to where the
+    /// segmentation network hears them (`RoomDiarizer.Options.changeRefinementSeconds`, the default 0.1 s,
+    /// against off): measured with `tools/evaluate --room --analyze-option --change-refinement=off`,
+    /// room2-1213's confusion 2.0% -> 1.3%, room3-1215's 1.7% -> 1.0% (docs/ACCURACY.md, "changes of
+    /// person where the network hears them").
+    @Test("a change of person moved to where the segmentation network hears it: less confusion (held-out rooms)", arguments: [(2, 1213), (3, 1215)])
+    func refinedChanges(speakers: Int, seed: Int) throws {
+        let c = try reverberantRoom(speakers: speakers, seed: seed)
+        var edges = RoomDiarizer.Options()
+        edges.changeRefinementSeconds = nil
+        let (moved, atEdges) = try Self.scored(c, speakers: speakers, against: edges)
+        let speech = moved.referenceSpeech
+        #expect(moved.confusion / speech < atEdges.confusion / speech - 0.003,
+                "\(c): confusion \(moved.confusion / speech) moved, \(atEdges.confusion / speech) at the block edges")
+        #expect(moved.der < atEdges.der, "\(c): strict DER \(moved.der) moved, \(atEdges.der) at the block edges")
     }
 
     /// `c` analysed with the default options and with `other` (one channel, no stereo cues), each scored

@@ -281,6 +281,58 @@ struct TestRandom {
         #expect(Self.labels([]).underlying(maxFrames: 100).isEmpty)
     }
 
+    /// Network classes for a 16 kHz recording of `frames` analysis frames (10 ms): local speaker 1 (class 1)
+    /// where `person(k)` is 0, local speaker 2 (class 2) where it is 1, nobody where it is -1.
+    static func networkClasses(frames: Int, _ person: (Int) -> Int) -> [UInt8] {
+        let geometry = FrameGeometry(sampleRate: 16000)
+        var classes = [UInt8](repeating: 0, count: SpeakerSegmenter.framesPerChunk)
+        for g in classes.indices {
+            let centre = g * SpeakerSegmenter.frameStepSamples + SpeakerSegmenter.frameSpanSamples / 2
+            let k = centre / geometry.hopLength
+            guard k < frames else { continue }
+            let p = person(k)
+            classes[g] = p < 0 ? 0 : UInt8(p + 1)
+        }
+        return classes
+    }
+
+    @Test("a change of person with no silence between moves from the block edge to where the network hears it, within its limit")
+    func refinedChanges() {
+        let geometry = FrameGeometry(sampleRate: 16000)
+        let labels = Self.labels([(0, 20, 0), (20, 20, 0), (40, 20, 1), (60, 20, 1)])
+        func changes(networkChange: Int, maxShift: Int = 10, underneath: [Int8]? = nil) -> [(frames: Range<Int>, person: Int)] {
+            let classes = Self.networkClasses(frames: 80) { $0 < networkChange ? 0 : 1 }
+            let personOf = RoomAnalysis.localSpeakerPeople(classes: classes, labels: labels, geometry: geometry, speakers: 2)
+            #expect(Array(personOf.prefix(2)) == [0, 1])
+            return RoomAnalysis.refinedChanges(classes: classes, labels: labels, geometry: geometry, personOf: personOf,
+                                               underneath: underneath, maxShiftFrames: maxShift)
+        }
+        // The network hears the second person from 0.34 s: the first person's last block gives up 6 frames.
+        // Its frames are 16.875 ms, so the change lands within one of them.
+        let earlier = changes(networkChange: 34)
+        #expect(earlier.count == 1)
+        #expect(earlier.first?.person == 1)
+        #expect(abs((earlier.first?.frames.lowerBound ?? 0) - 34) <= 1 && earlier.first?.frames.upperBound == 40)
+        let later = changes(networkChange: 45)
+        #expect(later.count == 1)
+        #expect(later.first?.person == 0)
+        #expect(later.first?.frames.lowerBound == 40 && abs((later.first?.frames.upperBound ?? 0) - 45) <= 1)
+        // Where the network agrees with the edge, nothing moves (but for a frame, its frames' 16.875 ms).
+        #expect(changes(networkChange: 40).allSatisfy { $0.frames.count <= 1 })
+        // At most maxShift frames, and half a block.
+        #expect(changes(networkChange: 25).first?.frames == 30..<40)
+        #expect(changes(networkChange: 25, maxShift: 5).first?.frames == 35..<40)
+        #expect(changes(networkChange: 34, maxShift: 0).isEmpty)
+        // A run heard underneath another person's speech keeps its edges.
+        #expect(changes(networkChange: 34, underneath: [-1, -1, 0, 0]).isEmpty)
+        // A pause between the two people: no change to move.
+        let paused = Self.labels([(0, 20, 0), (20, 20, 0), (45, 20, 1)])
+        let classes = Self.networkClasses(frames: 65) { $0 < 34 ? 0 : 1 }
+        let personOf = RoomAnalysis.localSpeakerPeople(classes: classes, labels: paused, geometry: geometry, speakers: 2)
+        #expect(RoomAnalysis.refinedChanges(classes: classes, labels: paused, geometry: geometry, personOf: personOf,
+                                            underneath: nil, maxShiftFrames: 10).isEmpty)
+    }
+
     @Test("no speech, one speaker, and label range")
     func edges() {
         var d = RoomDiarizer(speakers: 3, framesPerSecond: 100)

@@ -324,14 +324,22 @@ public enum RoomAnalysis {
                 voicesScored = true
             }
         }
+        // 2c. Changes of person with no silence between, moved from the blocks' edges to the frame the
+        // segmentation network hears them at.
+        var changes: [(frames: Range<Int>, person: Int)] = []
+        if let seconds = options.changeRefinementSeconds, people >= 2, let segmentation, let labelled, let frameGeometry {
+            let classes = try segmentation.classes()
+            changes = refinedChanges(classes: classes, labels: labelled, geometry: frameGeometry,
+                                     personOf: localSpeakerPeople(classes: classes, labels: labelled, geometry: frameGeometry, speakers: speakers),
+                                     underneath: underneath, maxShiftFrames: Int((seconds * Double(rate) / Double(hop)).rounded()))
+        }
         var nextVoiceRun = 0
+        var nextChange = 0
         var block = 0
-        labelled?.forEachBlock { frames, label in
+        func emitBlock(_ frames: Range<Int>, label: Int, holder: Int8) {
             silent.withUnsafeBufferPointer { for _ in pushed..<frames.lowerBound { emit($0) } }
-            let person = indexOfLabel[Int(label)]
+            let person = indexOfLabel[label]
             active[person] = true
-            let holder = underneath.map { $0[block] } ?? -1
-            block += 1
             if holder >= 0 {
                 let other = indexOfLabel[Int(holder)]
                 active[other] = true
@@ -340,7 +348,7 @@ public enum RoomAnalysis {
             } else if let overlaps {
                 // Two people: within a block of one, the frames the stereo cues find overlapped are the
                 // other's as well.
-                let other = indexOfLabel[1 - Int(label)]
+                let other = indexOfLabel[1 - label]
                 for k in frames {
                     while nextOverlap < overlaps.count && overlaps[nextOverlap].upperBound <= k { nextOverlap += 1 }
                     active[other] = nextOverlap < overlaps.count && overlaps[nextOverlap].contains(k)
@@ -362,6 +370,27 @@ public enum RoomAnalysis {
             }
             active[person] = false
             pushed = frames.upperBound
+        }
+        labelled?.forEachBlock { blockFrames, blockLabel in
+            let holder = underneath.map { $0[block] } ?? -1
+            block += 1
+            // The block, in pieces where a moved change gives some of its frames to the person next to it.
+            var start = blockFrames.lowerBound
+            while start < blockFrames.upperBound {
+                while nextChange < changes.count && changes[nextChange].frames.upperBound <= start { nextChange += 1 }
+                var end = blockFrames.upperBound, label = Int(blockLabel)
+                if nextChange < changes.count {
+                    let change = changes[nextChange]
+                    if change.frames.lowerBound <= start {
+                        label = change.person
+                        end = min(end, change.frames.upperBound)
+                    } else {
+                        end = min(end, change.frames.lowerBound)
+                    }
+                }
+                emitBlock(start..<end, label: label, holder: holder)
+                start = end
+            }
         }
         silent.withUnsafeBufferPointer { for _ in pushed..<(labelled?.frameCount ?? 0) { emit($0) } }
         shaper.finish(to: &conversation)
@@ -661,13 +690,11 @@ public enum RoomAnalysis {
         }
     }
 
-    /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
-    /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the
-    /// analysis' people they share most frames with (of the frames the network gives to one speaker
-    /// alone; each person to one local speaker at most). Returns runs of frames and the person added, each
-    /// at least `minimumSeconds` long (the shortest speech counted anywhere, `AnalysisConfig.minSpeechSeconds`).
-    static func segmentedOverlaps(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
-                                  speakers: Int, minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
+    /// Who each 10 s chunk's local speakers of the segmentation network are: per chunk and local speaker
+    /// (`chunk * 3 + slot`), the person (-1: nobody). Each local speaker is the person it shares most frames
+    /// with (of the frames the network gives to one speaker alone; each person to one local speaker at most).
+    /// Memory: a count per chunk, local speaker and person.
+    static func localSpeakerPeople(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, speakers: Int) -> [Int] {
         let perChunk = SpeakerSegmenter.framesPerChunk
         let chunks = (classes.count + perChunk - 1) / perChunk
         func networkFrame(_ k: Int) -> Int { Self.networkFrame(k, geometry: geometry) }
@@ -713,11 +740,68 @@ public enum RoomAnalysis {
                 if best >= 0 { personOf[c * 3 + slot] = best; used[best] = true }
             }
         }
+        return personOf
+    }
+
+    /// Where one person's speech hands over to another's with no silence between, the labels change at
+    /// an edge of the re-segmentation's blocks (up to 0.2 s of speech each), so up to a block from the
+    /// true change. The segmentation network says who speaks every 16.875 ms: each such change moves to the
+    /// frame, at most `maxShiftFrames` and half of either block away, where the fewest frames disagree with
+    /// the people the network hears alone (its local speakers as `localSpeakerPeople` maps them), and only
+    /// where fewer disagree than at the block edge (ties: the nearest the edge). Changes into or out of a
+    /// run heard underneath another person's speech (`underneath`) stay. Returns the frames whose person
+    /// changes and their new person, in time order. Memory: the runs returned.
+    static func refinedChanges(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, personOf: [Int],
+                               underneath: [Int8]?, maxShiftFrames: Int) -> [(frames: Range<Int>, person: Int)] {
+        guard maxShiftFrames > 0 else { return [] }
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        /// The person the network hears alone at frame `k` (-1: nobody, two people, or a local speaker nobody is).
+        func alone(_ k: Int) -> Int {
+            let g = networkFrame(k, geometry: geometry)
+            guard g < classes.count, (1...3).contains(classes[g]) else { return -1 }
+            return personOf[g / perChunk * 3 + Int(classes[g]) - 1]
+        }
+        var out: [(frames: Range<Int>, person: Int)] = []
+        var previous: (frames: Range<Int>, label: Int, block: Int)? = nil
+        var block = 0
+        labels.forEachBlock { frames, label in
+            defer { previous = (frames, Int(label), block); block += 1 }
+            guard let p = previous, p.frames.upperBound == frames.lowerBound, p.label >= 0, label >= 0, p.label != Int(label) else { return }
+            if let underneath, underneath[p.block] >= 0 || underneath[block] >= 0 { return }
+            let (a, b, edge) = (p.label, Int(label), frames.lowerBound)
+            let low = edge - min(maxShiftFrames, p.frames.count / 2), high = edge + min(maxShiftFrames, frames.count / 2)
+            guard high > low else { return }
+            // Disagreements with the change at c: frames of [low, c) heard as b, and of [c, high) heard as a.
+            var cost = 0
+            for k in low..<high where alone(k) == a { cost += 1 }
+            var best = (change: low, cost: cost), atEdge = low == edge ? cost : Int.max
+            for k in low..<high {
+                let who = alone(k)
+                if who == a { cost -= 1 } else if who == b { cost += 1 }
+                let c = k + 1
+                if c == edge { atEdge = cost }
+                if cost < best.cost || (cost == best.cost && abs(c - edge) < abs(best.change - edge)) { best = (c, cost) }
+            }
+            guard best.cost < atEdge else { return }
+            if best.change < edge { out.append((best.change..<edge, b)) } else { out.append((edge..<best.change, a)) }
+        }
+        return out
+    }
+
+    /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
+    /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the
+    /// analysis' people they share most frames with (of the frames the network gives to one speaker
+    /// alone; each person to one local speaker at most). Returns runs of frames and the person added, each
+    /// at least `minimumSeconds` long (the shortest speech counted anywhere, `AnalysisConfig.minSpeechSeconds`).
+    static func segmentedOverlaps(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
+                                  speakers: Int, minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        let personOf = localSpeakerPeople(classes: classes, labels: labels, geometry: geometry, speakers: speakers)
         var runs: [(frames: Range<Int>, person: Int)] = []
-        cursor = RoomDiarizer.Labels.FrameCursor(labels)
+        var cursor = RoomDiarizer.Labels.FrameCursor(labels)
         for k in 0..<labels.frameCount {
             let label = Int(cursor.label(at: k).label)
-            let g = networkFrame(k)
+            let g = networkFrame(k, geometry: geometry)
             guard label >= 0, g < classes.count else { continue }
             let local = SpeakerSegmenter.speakers(ofClass: classes[g])
             guard local.count == 2 else { continue }

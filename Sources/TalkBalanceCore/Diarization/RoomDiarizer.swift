@@ -96,6 +96,10 @@ public struct RoomDiarizer: Sendable {
         /// sets 2601 / 2801 at 600 s) 150 windows gave 8.2% / 8.6% strict DER, 300 7.3% / 7.4%, 600 7.1% /
         /// 7.1% (docs/ACCURACY.md, "how many windows the voice network embeds").
         public var maxEmbeddedWindows: Int = 300
+        /// With the speaker segmentation network (`RoomAnalysis.refinedChanges`): how far, in seconds, a change
+        /// of person with no silence between moves from the edge of the re-segmentation's blocks to where the
+        /// network hears it. nil: the changes stay at the blocks' edges.
+        public var changeRefinementSeconds: Double? = 0.1
         /// With the neural embeddings: once the windows are in `speakers` clusters, two clusters whose
         /// windows' mean cosine similarity is above this are one voice, and are merged (again, while a
         /// pair is): fewer people than `speakers` are found when some were never heard alone for a
