@@ -154,7 +154,7 @@ struct Analyze: ParsableCommand {
     var minClusterWindows: Int?
     @Option(name: .customLong("embedded-windows"), help: ArgumentHelp("With --speakers, offline, neural embeddings: the most windows embedded, evenly spaced when there are more (10-5000; default 300).", visibility: .hidden))
     var embeddedWindows: Int?
-    @Option(name: .customLong("change-refinement"), help: ArgumentHelp("With --speakers, offline: off, or how far (seconds, 0.01-0.5; default 0.1) a change of person with no silence between moves from the re-segmentation's block edge to where the segmentation network hears it.", visibility: .hidden))
+    @Option(name: .customLong("change-refinement"), help: ArgumentHelp("With --speakers: off, or how far (seconds, 0.01-0.5; default 0.2) a change of person with no silence between moves from the re-segmentation's block edge to where the segmentation network hears it.", visibility: .hidden))
     var changeRefinement: String?
     @Option(name: .customLong("embedding-prior"), help: ArgumentHelp("With --speakers, offline, neural embeddings: off, or how much (0-20, natural log per frame and unit of the clustering's margin) the re-segmentation favours the person the voice network's clustering gave a block (default 2).", visibility: .hidden))
     var embeddingPrior: String?
@@ -310,7 +310,8 @@ struct Analyze: ParsableCommand {
                                                voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? .resemblyzer,
                                                denseGridSpeechFrames: onlineDenseGrid.map { Int(($0 * 100).rounded()) }
                                                    ?? RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
-                                               sameVoice: onlineSameVoiceOptions())
+                                               sameVoice: onlineSameVoiceOptions(),
+                                               changeRefinementSeconds: changeRefinement.map { Double($0) } ?? RoomDiarizer.Options().changeRefinementSeconds)
         } catch {
             fail("\(file): \(error.description)", code: Exit.usage)
         }

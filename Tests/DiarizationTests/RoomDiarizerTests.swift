@@ -319,12 +319,29 @@ struct TestRandom {
         #expect(later.first?.frames.lowerBound == 40 && abs((later.first?.frames.upperBound ?? 0) - 45) <= 1)
         // Where the network agrees with the edge, nothing moves (but for a frame, its frames' 16.875 ms).
         #expect(changes(networkChange: 40).allSatisfy { $0.frames.count <= 1 })
-        // At most maxShift frames, and half a block.
+        // At most maxShift frames, and never the whole of a block.
         #expect(changes(networkChange: 25).first?.frames == 30..<40)
         #expect(changes(networkChange: 25, maxShift: 5).first?.frames == 35..<40)
+        #expect(abs((changes(networkChange: 25, maxShift: 15).first?.frames.lowerBound ?? 0) - 25) <= 1)
+        #expect(changes(networkChange: 10, maxShift: 30).first?.frames == 21..<40)
         #expect(changes(networkChange: 34, maxShift: 0).isEmpty)
         // A run heard underneath another person's speech keeps its edges.
         #expect(changes(networkChange: 34, underneath: [-1, -1, 0, 0]).isEmpty)
+        // Two changes close together do not cross: person 1 speaks one block between two of person 0's and
+        // the network hears all of it as person 0 (and person 1 later on). The first change moves to the
+        // block's last frame, which stays person 1's; the second cannot move back past it.
+        let short = Self.labels([(0, 20, 0), (20, 20, 1), (40, 20, 0), (60, 20, 1)])
+        let late = Self.networkClasses(frames: 80) { $0 < 60 ? 0 : 1 }
+        let people = RoomAnalysis.localSpeakerPeople(classes: late, labels: short, geometry: geometry, speakers: 2)
+        let moved = RoomAnalysis.refinedChanges(classes: late, labels: short, geometry: geometry, personOf: people,
+                                                underneath: nil, maxShiftFrames: 30)
+        #expect(moved.first?.frames == 20..<39 && moved.first?.person == 0)
+        #expect(!moved.contains { $0.frames.contains(39) })
+        // Where the network hears one voice for both people in a chunk, it cannot place the change: none moves.
+        let oneVoice = Self.networkClasses(frames: 80) { _ in 0 }
+        let merged = RoomAnalysis.localSpeakerPeople(classes: oneVoice, labels: labels, geometry: geometry, speakers: 2)
+        #expect(RoomAnalysis.refinedChanges(classes: oneVoice, labels: labels, geometry: geometry, personOf: merged,
+                                            underneath: nil, maxShiftFrames: 30).isEmpty)
         // A pause between the two people: no change to move.
         let paused = Self.labels([(0, 20, 0), (20, 20, 0), (45, 20, 1)])
         let classes = Self.networkClasses(frames: 65) { $0 < 34 ? 0 : 1 }

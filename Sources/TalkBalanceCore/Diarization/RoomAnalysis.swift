@@ -746,11 +746,13 @@ public enum RoomAnalysis {
     /// Where one person's speech hands over to another's with no silence between, the labels change at
     /// an edge of the re-segmentation's blocks (up to 0.2 s of speech each), so up to a block from the
     /// true change. The segmentation network says who speaks every 16.875 ms: each such change moves to the
-    /// frame, at most `maxShiftFrames` and half of either block away, where the fewest frames disagree with
-    /// the people the network hears alone (its local speakers as `localSpeakerPeople` maps them), and only
-    /// where fewer disagree than at the block edge (ties: the nearest the edge). Changes into or out of a
-    /// run heard underneath another person's speech (`underneath`) stay. Returns the frames whose person
-    /// changes and their new person, in time order. Memory: the runs returned.
+    /// frame, at most `maxShiftFrames` away, leaving each block at least one frame and not crossing the change
+    /// before, where the fewest frames disagree with the people the network hears alone (its local speakers
+    /// as `localSpeakerPeople` maps them; only in chunks where both people are local speakers: where the
+    /// network hears one voice for the two, it cannot place the change), and only where fewer disagree than
+    /// at the block edge (ties: the nearest the edge). Changes into or out of a run heard underneath another person's speech
+    /// (`underneath`) stay. Returns the frames whose person changes and their new person, in time order.
+    /// Memory: the runs returned.
     static func refinedChanges(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, personOf: [Int],
                                underneath: [Int8]?, maxShiftFrames: Int) -> [(frames: Range<Int>, person: Int)] {
         guard maxShiftFrames > 0 else { return [] }
@@ -764,28 +766,48 @@ public enum RoomAnalysis {
         var out: [(frames: Range<Int>, person: Int)] = []
         var previous: (frames: Range<Int>, label: Int, block: Int)? = nil
         var block = 0
+        var lastChange = Int.min
         labels.forEachBlock { frames, label in
             defer { previous = (frames, Int(label), block); block += 1 }
             guard let p = previous, p.frames.upperBound == frames.lowerBound, p.label >= 0, label >= 0, p.label != Int(label) else { return }
             if let underneath, underneath[p.block] >= 0 || underneath[block] >= 0 { return }
             let (a, b, edge) = (p.label, Int(label), frames.lowerBound)
-            let low = edge - min(maxShiftFrames, p.frames.count / 2), high = edge + min(maxShiftFrames, frames.count / 2)
-            guard high > low else { return }
-            // Disagreements with the change at c: frames of [low, c) heard as b, and of [c, high) heard as a.
-            var cost = 0
-            for k in low..<high where alone(k) == a { cost += 1 }
-            var best = (change: low, cost: cost), atEdge = low == edge ? cost : Int.max
-            for k in low..<high {
-                let who = alone(k)
-                if who == a { cost -= 1 } else if who == b { cost += 1 }
-                let c = k + 1
-                if c == edge { atEdge = cost }
-                if cost < best.cost || (cost == best.cost && abs(c - edge) < abs(best.change - edge)) { best = (c, cost) }
+            let low = max(edge - min(maxShiftFrames, p.frames.count - 1), lastChange + 1), high = edge + min(maxShiftFrames, frames.count - 1)
+            // Only where the network tells the two apart: in a chunk where one of them is none of its local
+            // speakers, it hears both voices as one, and says nothing about where one gives way to the other.
+            func toldApart(_ k: Int) -> Int {
+                let c = networkFrame(k, geometry: geometry) / perChunk
+                let people = personOf[(c * 3)..<(c * 3 + 3)]
+                return people.contains(a) && people.contains(b) ? alone(k) : -1
             }
-            guard best.cost < atEdge else { return }
-            if best.change < edge { out.append((best.change..<edge, b)) } else { out.append((edge..<best.change, a)) }
+            guard high > low, let change = bestChange(from: a, to: b, edge: edge, within: low..<high, heardAlone: toldApart) else { return }
+            lastChange = change
+            if change < edge { out.append((change..<edge, b)) } else { out.append((edge..<change, a)) }
         }
         return out
+    }
+
+    /// Where, in `frames` (which hold `edge`), a change from person `a` to person `b` disagrees least with
+    /// who the segmentation network hears alone (`heardAlone(k)`, -1: nobody or not known): the first frame
+    /// of `b`, when fewer frames disagree there than at `edge` (ties: the nearest `edge`); nil: `edge` stays.
+    /// Used offline (`refinedChanges`) and live (`RoomSessionAnalyzer`).
+    static func bestChange(from a: Int, to b: Int, edge: Int, within frames: Range<Int>, heardAlone: (Int) -> Int) -> Int? {
+        guard frames.count > 0 else { return nil }
+        // Disagreements with the change at c: frames before c heard as b, and from c on heard as a.
+        var cost = 0
+        for k in frames where heardAlone(k) == a { cost += 1 }
+        var best = (change: frames.lowerBound, cost: cost), atEdge = frames.lowerBound == edge ? cost : Int.max
+        for k in frames {
+            let who = heardAlone(k)
+            if who == a { cost -= 1 } else if who == b { cost += 1 }
+            let c = k + 1
+            if c == edge { atEdge = cost }
+            if cost < best.cost || (cost == best.cost && abs(c - edge) < abs(best.change - edge)) { best = (c, cost) }
+        }
+        guard best.cost < atEdge else { return nil }
+        // The frames that change person: most of them heard as the person they go to.
+        let moved = min(best.change, edge)..<max(best.change, edge), to = best.change < edge ? b : a
+        return 2 * moved.filter { heardAlone($0) == to }.count > moved.count ? best.change : nil
     }
 
     /// Overlapped speech from the segmentation network: where its frame says two local speakers and the

@@ -161,6 +161,14 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     }()
     /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
     public let sameVoice: RoomDiarizer.Options.SameVoice?
+    /// How far (frames) a change of person with no silence between moves, among the waiting labels, to where
+    /// the segmentation network hears it, as offline (`RoomDiarizer.Options.changeRefinementSeconds`,
+    /// `RoomAnalysis.refinedChanges`); 0: not moved.
+    public let changeRefinementFrames: Int
+    /// The end of the last run kept at its edges as heard underneath, and the last change moved later, which
+    /// `refineChange` then meets again and leaves where it is.
+    private var excursionEnd = -1
+    private var movedChange = -1
     /// Default accounting delay (21 s): two refresh periods plus room for the assigner's block, so every
     /// label is revised at least twice when refreshes run. Measured, pooled strict DER of what is
     /// accounted, delay 0 / 11 / 21 / 31 s: reverberant rooms' tuning seeds (`tools/evaluate --room
@@ -265,6 +273,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///   - denseGridSpeechFrames: speech frames, from the start, whose voices are embedded every 0.5 s of
     ///     speech rather than every 1.5 s.
     ///   - sameVoice: the re-clustering's check for a talker split in two (`defaultSameVoice`); nil: none.
+    ///   - changeRefinementSeconds: how far a change of person with no silence between moves to where the
+    ///     segmentation network hears it, as offline; nil: not moved.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
                 options: OnlineRoomAssigner.Options = OnlineRoomAssigner.Options(),
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
@@ -272,9 +282,11 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 speechGate: SpeechGate.Options? = SpeechGate.Options(), speakerSegmentation: Bool = true,
                 voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer,
                 denseGridSpeechFrames: Int = RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
-                sameVoice: RoomDiarizer.Options.SameVoice? = RoomSessionAnalyzer.defaultSameVoice) throws(SetupError) {
-        precondition(revisionDelayFrames >= 0 && denseGridSpeechFrames >= 0)
+                sameVoice: RoomDiarizer.Options.SameVoice? = RoomSessionAnalyzer.defaultSameVoice,
+                changeRefinementSeconds: Double? = RoomDiarizer.Options().changeRefinementSeconds) throws(SetupError) {
+        precondition(revisionDelayFrames >= 0 && denseGridSpeechFrames >= 0 && (changeRefinementSeconds ?? 0) >= 0)
         self.denseGridSpeechFrames = denseGridSpeechFrames
+        changeRefinementFrames = changeRefinementSeconds.map { Int(($0 * Double(format.sampleRate) / Double(FrameGeometry(sampleRate: format.sampleRate).hopLength)).rounded()) } ?? 0
         self.sameVoice = sameVoice
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -569,6 +581,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// overlap from the voices, which adds its own delay, when it runs).
     private func account(keeping: Int) {
         while pendingLabels.count - pendingHead > keeping {
+            if segmenter != nil && changeRefinementFrames > 0 { refineChange() }
             if segmenter != nil && networkScanned <= committedFrames { scanNetwork() }
             let label = pendingLabels[pendingHead]
             pendingHead += 1
@@ -685,6 +698,44 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         let people = personOf(chunk: RoomAnalysis.networkFrame(j, geometry: geometry) / SpeakerSegmenter.framesPerChunk, from: j)
         let a = people[local[0]], b = people[local[1]]
         return a == label ? b : (b == label ? a : -1)
+    }
+
+    /// Offline's `RoomAnalysis.refinedChanges` among the waiting labels: a change of person with no silence
+    /// between at frame `committedFrames + W` (W: `changeRefinementFrames`, so every frame it may move is still
+    /// waiting) moves to where the segmentation network hears it (`RoomAnalysis.bestChange`), at most W frames,
+    /// leaving each run at least one frame. A run of at most `RoomAnalysis.maxExcursionSeconds` between two runs
+    /// of one other person (offline: heard underneath it) keeps its edges.
+    private func refineChange() {
+        let w = changeRefinementFrames, edge = committedFrames + w
+        let a = waitingLabel(edge - 1), b = waitingLabel(edge)
+        guard a >= 0, b >= 0, a != b else { return }
+        guard edge != excursionEnd, edge != movedChange else { return }
+        let waiting = committedFrames + pendingLabels.count - pendingHead
+        let maxExcursion = Int((RoomAnalysis.maxExcursionSeconds * Double(format.sampleRate) / Double(geometry.hopLength)).rounded())
+        var end = edge + 1
+        while end < waiting && end - edge <= maxExcursion && waitingLabel(end) == b { end += 1 }
+        if end - edge <= maxExcursion && end < waiting && waitingLabel(end) == a {
+            excursionEnd = end
+            return
+        }
+        // The runs either side, as far as they matter (the one before back to the last label accounted).
+        var before = 1
+        while before <= w && waitingLabel(edge - 1 - before) == a && edge - 1 - before >= committedFrames - 1 { before += 1 }
+        let after = end - edge
+        let low = edge - min(w, before - 1), high = edge + min(w, after - 1)
+        guard high > low else { return }
+        let perChunk = SpeakerSegmenter.framesPerChunk
+        let change = RoomAnalysis.bestChange(from: a, to: b, edge: edge, within: low..<high) { k in
+            guard let cls = networkClass(k), (1...3).contains(cls) else { return -1 }
+            // Only where the network tells the two apart (as offline).
+            let people = personOf(chunk: RoomAnalysis.networkFrame(k, geometry: geometry) / perChunk, from: low)
+            return people.contains(a) && people.contains(b) ? people[Int(cls) - 1] : -1
+        }
+        guard let change else { return }
+        movedChange = change
+        for k in min(change, edge)..<max(change, edge) {
+            pendingLabels[pendingHead + k - committedFrames] = Int8(change < edge ? b : a)
+        }
     }
 
     /// Looks at frame `committedFrames`, about to be accounted: where a run of the network's overlap starts, finds
