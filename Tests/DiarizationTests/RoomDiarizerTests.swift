@@ -337,6 +337,12 @@ struct TestRandom {
                                                 underneath: nil, maxShiftFrames: 30)
         #expect(moved.first?.frames == 20..<39 && moved.first?.person == 0)
         #expect(!moved.contains { $0.frames.contains(39) })
+        // A block at the end of a stretch of speech may go whole: a frame of it left alone would be no speech.
+        let ending = Self.labels([(0, 20, 0), (20, 20, 0), (40, 20, 1), (70, 20, 1)])
+        let heard0 = Self.networkClasses(frames: 90) { $0 < 60 ? 0 : 1 }
+        let people0 = RoomAnalysis.localSpeakerPeople(classes: heard0, labels: ending, geometry: geometry, speakers: 2)
+        #expect(RoomAnalysis.refinedChanges(classes: heard0, labels: ending, geometry: geometry, personOf: people0,
+                                            underneath: nil, maxShiftFrames: 30).first?.frames == 40..<60)
         // Where the network hears one voice for both people in a chunk, it cannot place the change: none moves.
         let oneVoice = Self.networkClasses(frames: 80) { _ in 0 }
         let merged = RoomAnalysis.localSpeakerPeople(classes: oneVoice, labels: labels, geometry: geometry, speakers: 2)

@@ -746,8 +746,9 @@ public enum RoomAnalysis {
     /// Where one person's speech hands over to another's with no silence between, the labels change at
     /// an edge of the re-segmentation's blocks (up to 0.2 s of speech each), so up to a block from the
     /// true change. The segmentation network says who speaks every 16.875 ms: each such change moves to the
-    /// frame, at most `maxShiftFrames` away, leaving each block at least one frame and not crossing the change
-    /// before, where the fewest frames disagree with the people the network hears alone (its local speakers
+    /// frame, at most `maxShiftFrames` away, leaving each block at least one frame (but a block at the start or
+    /// the end of a stretch of speech, which may go whole: a frame of it left alone is no speech) and not
+    /// crossing the change before, where the fewest frames disagree with the people the network hears alone (its local speakers
     /// as `localSpeakerPeople` maps them; only in chunks where both people are local speakers: where the
     /// network hears one voice for the two, it cannot place the change), and only where fewer disagree than
     /// at the block edge (ties: the nearest the edge). Changes into or out of a run heard underneath another person's speech
@@ -764,15 +765,18 @@ public enum RoomAnalysis {
             return personOf[g / perChunk * 3 + Int(classes[g]) - 1]
         }
         var out: [(frames: Range<Int>, person: Int)] = []
-        var previous: (frames: Range<Int>, label: Int, block: Int)? = nil
-        var block = 0
+        typealias Block = (frames: Range<Int>, label: Int, block: Int)
         var lastChange = Int.min
-        labels.forEachBlock { frames, label in
-            defer { previous = (frames, Int(label), block); block += 1 }
-            guard let p = previous, p.frames.upperBound == frames.lowerBound, p.label >= 0, label >= 0, p.label != Int(label) else { return }
-            if let underneath, underneath[p.block] >= 0 || underneath[block] >= 0 { return }
-            let (a, b, edge) = (p.label, Int(label), frames.lowerBound)
-            let low = max(edge - min(maxShiftFrames, p.frames.count - 1), lastChange + 1), high = edge + min(maxShiftFrames, frames.count - 1)
+        /// The change between `p` and `q`, with the blocks either side of them (nil: none, or silence between):
+        /// a block at the edge of a stretch of speech may go whole, elsewhere it keeps a frame.
+        func consider(_ x: Block?, _ p: Block, _ q: Block, _ next: Block?) {
+            guard p.frames.upperBound == q.frames.lowerBound, p.label >= 0, q.label >= 0, p.label != q.label else { return }
+            if let underneath, underneath[p.block] >= 0 || underneath[q.block] >= 0 { return }
+            let (a, b, edge) = (p.label, q.label, q.frames.lowerBound)
+            let startsStretch = x.map { $0.frames.upperBound != p.frames.lowerBound } ?? true
+            let endsStretch = next.map { $0.frames.lowerBound != q.frames.upperBound } ?? true
+            let low = max(edge - min(maxShiftFrames, p.frames.count - (startsStretch ? 0 : 1)), lastChange + 1)
+            let high = edge + min(maxShiftFrames, q.frames.count - (endsStretch ? 0 : 1))
             // Only where the network tells the two apart: in a chunk where one of them is none of its local
             // speakers, it hears both voices as one, and says nothing about where one gives way to the other.
             func toldApart(_ k: Int) -> Int {
@@ -783,6 +787,22 @@ public enum RoomAnalysis {
             guard high > low, let change = bestChange(from: a, to: b, edge: edge, within: low..<high, heardAlone: toldApart) else { return }
             lastChange = change
             if change < edge { out.append((change..<edge, b)) } else { out.append((edge..<change, a)) }
+        }
+        // The last four blocks: the change between the middle two is decided once the one after them is known.
+        var window: [Block] = []
+        var block = 0
+        labels.forEachBlock { frames, label in
+            window.append((frames, Int(label), block))
+            block += 1
+            if window.count > 4 { window.removeFirst() }
+            if window.count == 4 {
+                consider(window[0], window[1], window[2], window[3])
+            } else if window.count == 3 {
+                consider(nil, window[0], window[1], window[2])
+            }
+        }
+        if window.count >= 2 {
+            consider(window.count >= 3 ? window[window.count - 3] : nil, window[window.count - 2], window[window.count - 1], nil)
         }
         return out
     }

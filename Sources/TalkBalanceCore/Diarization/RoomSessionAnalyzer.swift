@@ -703,7 +703,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Offline's `RoomAnalysis.refinedChanges` among the waiting labels: a change of person with no silence
     /// between at frame `committedFrames + W` (W: `changeRefinementFrames`, so every frame it may move is still
     /// waiting) moves to where the segmentation network hears it (`RoomAnalysis.bestChange`), at most W frames,
-    /// leaving each run at least one frame. A run of at most `RoomAnalysis.maxExcursionSeconds` between two runs
+    /// leaving each run at least one frame (but a run at the start or the end of a stretch of speech). A run of at most `RoomAnalysis.maxExcursionSeconds` between two runs
     /// of one other person (offline: heard underneath it) keeps its edges.
     private func refineChange() {
         let w = changeRefinementFrames, edge = committedFrames + w
@@ -718,11 +718,14 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             excursionEnd = end
             return
         }
-        // The runs either side, as far as they matter (the one before back to the last label accounted).
+        // The runs either side, as far as they matter (the one before back to the last label accounted). A run
+        // at the start or the end of a stretch of speech may go whole (a frame of it left alone is no speech).
         var before = 1
         while before <= w && waitingLabel(edge - 1 - before) == a && edge - 1 - before >= committedFrames - 1 { before += 1 }
+        let startsStretch = edge - 1 - before >= committedFrames - 1 && waitingLabel(edge - 1 - before) < 0
         let after = end - edge
-        let low = edge - min(w, before - 1), high = edge + min(w, after - 1)
+        let endsStretch = end < waiting && waitingLabel(end) < 0
+        let low = edge - min(w, before - (startsStretch ? 0 : 1)), high = edge + min(w, after - (endsStretch ? 0 : 1))
         guard high > low else { return }
         let perChunk = SpeakerSegmenter.framesPerChunk
         let change = RoomAnalysis.bestChange(from: a, to: b, edge: edge, within: low..<high) { k in
