@@ -743,17 +743,17 @@ public enum RoomAnalysis {
         return personOf
     }
 
-    /// Where one person's speech hands over to another's with no silence between, the labels change at
-    /// an edge of the re-segmentation's blocks (up to 0.2 s of speech each), so up to a block from the
-    /// true change. The segmentation network says who speaks every 16.875 ms: each such change moves to the
-    /// frame, at most `maxShiftFrames` away, leaving each block at least one frame (but a block at the start or
-    /// the end of a stretch of speech, which may go whole: a frame of it left alone is no speech) and not
-    /// crossing the change before, where the fewest frames disagree with the people the network hears alone (its local speakers
-    /// as `localSpeakerPeople` maps them; only in chunks where both people are local speakers: where the
-    /// network hears one voice for the two, it cannot place the change), and only where fewer disagree than
-    /// at the block edge (ties: the nearest the edge). Changes into or out of a run heard underneath another person's speech
-    /// (`underneath`) stay. Returns the frames whose person changes and their new person, in time order.
-    /// Memory: the runs returned.
+    /// Where one person's speech hands over to another's with no silence between, the labels change at an
+    /// edge of the re-segmentation's blocks (up to 0.2 s of speech each), so up to a block from the true
+    /// change. The segmentation network says who speaks every 16.875 ms: each such change moves to the frame
+    /// where the fewest frames disagree with the people the network hears alone (its local speakers as
+    /// `localSpeakerPeople` maps them; only in chunks where both people are local speakers: where the network
+    /// hears one voice for the two, it cannot place the change), and only where fewer disagree than at the
+    /// block edge (ties: the nearest the edge; `bestChange`). It moves at most `maxShiftFrames`, never across
+    /// the change before, and leaves each block at least one frame, but for a block at the start or the end of
+    /// a stretch of speech, which may go whole (a frame of it left alone is no speech). Changes into or out of
+    /// a run heard underneath another person's speech (`underneath`) stay. Returns the frames whose person
+    /// changes and their new person, in time order. Memory: the runs returned and four blocks.
     static func refinedChanges(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry, personOf: [Int],
                                underneath: [Int8]?, maxShiftFrames: Int) -> [(frames: Range<Int>, person: Int)] {
         guard maxShiftFrames > 0 else { return [] }
@@ -809,7 +809,8 @@ public enum RoomAnalysis {
 
     /// Where, in `frames` (which hold `edge`), a change from person `a` to person `b` disagrees least with
     /// who the segmentation network hears alone (`heardAlone(k)`, -1: nobody or not known): the first frame
-    /// of `b`, when fewer frames disagree there than at `edge` (ties: the nearest `edge`); nil: `edge` stays.
+    /// of `b`, when fewer frames disagree there than at `edge` (ties: the nearest `edge`) and most of the frames
+    /// that change person are heard as the person they go to; nil: `edge` stays.
     /// Used offline (`refinedChanges`) and live (`RoomSessionAnalyzer`).
     static func bestChange(from a: Int, to b: Int, edge: Int, within frames: Range<Int>, heardAlone: (Int) -> Int) -> Int? {
         guard frames.count > 0 else { return nil }

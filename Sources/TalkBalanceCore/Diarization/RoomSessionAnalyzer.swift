@@ -703,8 +703,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// Offline's `RoomAnalysis.refinedChanges` among the waiting labels: a change of person with no silence
     /// between at frame `committedFrames + W` (W: `changeRefinementFrames`, so every frame it may move is still
     /// waiting) moves to where the segmentation network hears it (`RoomAnalysis.bestChange`), at most W frames,
-    /// leaving each run at least one frame (but a run at the start or the end of a stretch of speech). A run of at most `RoomAnalysis.maxExcursionSeconds` between two runs
-    /// of one other person (offline: heard underneath it) keeps its edges.
+    /// leaving each run at least one frame (but a run at the start or the end of a stretch of speech, which may
+    /// go whole). A run of at most `RoomAnalysis.maxExcursionSeconds` between two runs of one other person
+    /// (offline: heard underneath it) keeps its edges.
     private func refineChange() {
         let w = changeRefinementFrames, edge = committedFrames + w
         let a = waitingLabel(edge - 1), b = waitingLabel(edge)
