@@ -308,10 +308,16 @@ public enum RoomAnalysis {
         // say someone.
         var voiceRuns: [(frames: Range<Int>, person: Int)] = []
         var voicesScored = false
+        // The segmentation network's classes and who its local speakers are, per chunk (for 2b and 2c).
+        var network: (classes: [UInt8], personOf: [Int])? = nil
+        if people >= 2, let segmentation, let labelled, let frameGeometry {
+            let classes = try segmentation.classes()
+            network = (classes, localSpeakerPeople(classes: classes, labels: labelled, geometry: frameGeometry, speakers: speakers))
+        }
         if overlaps == nil, people >= 2, let labelled, let frameGeometry, let voiceOverlap {
             var fromNetwork: [(frames: Range<Int>, person: Int)]? = nil
-            if let segmentation {
-                fromNetwork = segmentedOverlaps(classes: try segmentation.classes(), labels: labelled, geometry: frameGeometry, speakers: speakers,
+            if let network {
+                fromNetwork = segmentedOverlaps(classes: network.classes, personOf: network.personOf, labels: labelled, geometry: frameGeometry,
                                                 minimumSeconds: config.minSpeechSeconds)
             }
             // Who is heard underneath the network's runs is the voices' call (with two people, the other one).
@@ -327,10 +333,8 @@ public enum RoomAnalysis {
         // 2c. Changes of person with no silence between, moved from the blocks' edges to the frame the
         // segmentation network hears them at.
         var changes: [(frames: Range<Int>, person: Int)] = []
-        if let seconds = options.changeRefinementSeconds, people >= 2, let segmentation, let labelled, let frameGeometry {
-            let classes = try segmentation.classes()
-            changes = refinedChanges(classes: classes, labels: labelled, geometry: frameGeometry,
-                                     personOf: localSpeakerPeople(classes: classes, labels: labelled, geometry: frameGeometry, speakers: speakers),
+        if let seconds = options.changeRefinementSeconds, let network, let labelled, let frameGeometry {
+            changes = refinedChanges(classes: network.classes, labels: labelled, geometry: frameGeometry, personOf: network.personOf,
                                      underneath: underneath, maxShiftFrames: Int((seconds * Double(rate) / Double(hop)).rounded()))
         }
         var nextVoiceRun = 0
@@ -832,14 +836,12 @@ public enum RoomAnalysis {
     }
 
     /// Overlapped speech from the segmentation network: where its frame says two local speakers and the
-    /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the
-    /// analysis' people they share most frames with (of the frames the network gives to one speaker
-    /// alone; each person to one local speaker at most). Returns runs of frames and the person added, each
-    /// at least `minimumSeconds` long (the shortest speech counted anywhere, `AnalysisConfig.minSpeechSeconds`).
-    static func segmentedOverlaps(classes: [UInt8], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
-                                  speakers: Int, minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
+    /// analysis' label is one of them, the other is heard too. Each chunk's local speakers are the people
+    /// `personOf` says (`localSpeakerPeople`). Returns runs of frames and the person added, each at least
+    /// `minimumSeconds` long (the shortest speech counted anywhere, `AnalysisConfig.minSpeechSeconds`).
+    static func segmentedOverlaps(classes: [UInt8], personOf: [Int], labels: RoomDiarizer.Labels, geometry: FrameGeometry,
+                                  minimumSeconds: Double = 0) -> [(frames: Range<Int>, person: Int)] {
         let perChunk = SpeakerSegmenter.framesPerChunk
-        let personOf = localSpeakerPeople(classes: classes, labels: labels, geometry: geometry, speakers: speakers)
         var runs: [(frames: Range<Int>, person: Int)] = []
         var cursor = RoomDiarizer.Labels.FrameCursor(labels)
         for k in 0..<labels.frameCount {

@@ -286,7 +286,6 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 changeRefinementSeconds: Double? = RoomDiarizer.Options().changeRefinementSeconds) throws(SetupError) {
         precondition(revisionDelayFrames >= 0 && denseGridSpeechFrames >= 0 && (changeRefinementSeconds ?? 0) >= 0)
         self.denseGridSpeechFrames = denseGridSpeechFrames
-        changeRefinementFrames = changeRefinementSeconds.map { Int(($0 * Double(format.sampleRate) / Double(FrameGeometry(sampleRate: format.sampleRate).hopLength)).rounded()) } ?? 0
         self.sameVoice = sameVoice
         self.revisionDelayFrames = revisionDelayFrames
         guard (1...8).contains(speakers) else { throw .speakers(speakers) }
@@ -311,6 +310,8 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         self.speakers = speakers
         modelled = [Bool](repeating: false, count: speakers >= 3 ? speakers : 0)
         geometry = vad.geometry
+        let framesPerSecond = Double(format.sampleRate) / Double(geometry.hopLength)
+        changeRefinementFrames = changeRefinementSeconds.map { seconds in Int((seconds * framesPerSecond).rounded()) } ?? 0
         cepstrum = MelCepstrum(geometry: geometry, coefficients: 13)
         assigner = OnlineRoomAssigner(speakers: speakers, featureCount: 13, options: options)
         conversation = ConversationAnalyzer(speakerCount: speakers, hopSamples: geometry.hopLength,
