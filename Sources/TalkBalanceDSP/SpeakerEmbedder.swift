@@ -77,14 +77,36 @@ public final class SpeakerEmbedder {
         })
     }
 
+    /// How the network's large products are computed.
+    public enum Precision: Sendable {
+        /// In float, as the network was trained.
+        case float
+        /// On 8-bit steps summed exactly in integers: with AVX-512 VNNI much faster than in float, else in
+        /// plain C, much slower (docs/ACCURACY.md, "CAM++ on 8-bit steps"; docs/BENCHMARKS.md).
+        case eightBit
+        /// The same 8-bit sums in plain C whatever the CPU: the same bits as `eightBit` (a check).
+        case eightBitPlainC
+
+        /// The precision the room analysis runs CAM++ at: 8-bit where this CPU runs it fast, else float.
+        public static var fastest: Precision { tb_speaker_model_fast_eight_bit() != 0 ? .eightBit : .float }
+
+        var c: tb_speaker_model_precision {
+            switch self {
+            case .float: TB_SPEAKER_MODEL_FLOAT
+            case .eightBit: TB_SPEAKER_MODEL_EIGHT_BIT
+            case .eightBitPlainC: TB_SPEAKER_MODEL_EIGHT_BIT_PLAIN
+            }
+        }
+    }
+
     /// The embedding of one stretch of speech: its frames' log mel energies (`logMel`), 80 a frame, at
     /// least one frame. Nil when the stretch is empty or the network's working memory (about 45 KB per
     /// frame) cannot be had.
-    public static func embed(_ stretch: [Float]) -> [Float]? {
+    public static func embed(_ stretch: [Float], precision: Precision) -> [Float]? {
         let frames = stretch.count / bands
         guard frames > 0 else { return nil }
         var out = [Float](repeating: 0, count: dimensions)
-        let status = tb_speaker_model_embed(stretch, Int32(frames), &out)
+        let status = tb_speaker_model_embed(stretch, Int32(frames), &out, precision.c)
         return status == 0 ? out : nil
     }
 }

@@ -144,7 +144,7 @@ struct Analyze: ParsableCommand {
 
     /// Developer options for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
     /// embeddings", "CAM++"); hidden.
-    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, Resemblyzer's network with --online and live), cam, resemblyzer or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
+    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, on 8-bit steps where the CPU has AVX-512 VNNI; Resemblyzer's network with --online and live), cam, cam-float (CAM++ in float on any CPU), resemblyzer or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
     @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
     var sameVoice: String?

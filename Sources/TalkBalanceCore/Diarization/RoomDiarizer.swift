@@ -84,15 +84,20 @@ public struct RoomDiarizer: Sendable {
         public enum VoiceNetwork: String, Sendable, Equatable, CaseIterable {
             /// CAM++ (`SpeakerEmbedder`, the default since 2026-11-28): on the fresh rooms 1701-1706 strict
             /// DER 11.9% -> 8.3% (a clustering failure fixed), the AMI excerpts 40.7% -> 40.0%; one
-            /// synthetic quiet partner worse (docs/ACCURACY.md, "CAM++").
+            /// synthetic quiet partner worse (docs/ACCURACY.md, "CAM++"). Its large products on 8-bit
+            /// steps since 2026-11-29 where the CPU has AVX-512 VNNI, else in float
+            /// (`SpeakerEmbedder.Precision.fastest`; docs/ACCURACY.md, "CAM++ on 8-bit steps").
             case camPlusPlus = "cam"
+            /// CAM++ with its products in float, as before they ran on 8-bit steps (hidden
+            /// `--voice-embedding cam-float`; docs/ACCURACY.md, "CAM++ on 8-bit steps").
+            case camPlusPlusFloat = "cam-float"
             /// Resemblyzer's GE2E encoder (`VoiceEmbedder`), the network before (hidden `--voice-embedding resemblyzer`).
             case resemblyzer
         }
         public var voiceNetwork: VoiceNetwork = .camPlusPlus
-        /// Most windows embedded (evenly spaced when there are more): bounds the network's work. CAM++
-        /// costs about four times Resemblyzer's network a window; 300 keeps an hour over 100x real time
-        /// (tools/bench, docs/BENCHMARKS.md). On ten-minute rooms (`analyze --embedded-windows N`, fresh
+        /// Most windows embedded (evenly spaced when there are more): bounds the network's work. CAM++ in
+        /// float costs about four times Resemblyzer's network a window; 300 keeps an hour over 100x real
+        /// time, and ten minutes too where CAM++ runs on 8-bit steps (tools/bench, docs/BENCHMARKS.md). On ten-minute rooms (`analyze --embedded-windows N`, fresh
         /// sets 2601 / 2801 at 600 s) 150 windows gave 8.2% / 8.6% strict DER, 300 7.3% / 7.4%, 600 7.1% /
         /// 7.1% (docs/ACCURACY.md, "how many windows the voice network embeds").
         public var maxEmbeddedWindows: Int = 300

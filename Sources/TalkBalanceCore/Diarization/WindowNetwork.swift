@@ -20,19 +20,23 @@ struct WindowNetwork {
 
     init(_ network: RoomDiarizer.Options.VoiceNetwork, sampleRate: Int) {
         switch network {
-        case .camPlusPlus:
+        case .camPlusPlus, .camPlusPlusFloat:
+            // 8-bit only where the CPU runs it fast (AVX-512 VNNI); elsewhere float, as the network was
+            // trained (the reports may then differ a little, as the voices' embeddings do).
+            let precision: SpeakerEmbedder.Precision = network == .camPlusPlus ? .fastest : .float
             let embedder = SpeakerEmbedder(sampleRate: sampleRate)
             (bands, windowLength, batchSize) = (SpeakerEmbedder.bands, embedder.windowLength, Self.parallelBatch)
             measure = { embedder.logMel(centredIn: $0, into: $1) }
             // Each window's forward pass is independent (the network allocates its own working memory
-            // per call and only reads the weights), so a batch is shared out to `parallelWindows`
+            // per call and only reads the weights; their 8-bit copy is made once, by whichever call comes
+            // first, under a pthread_once), so a batch is shared out to `parallelWindows`
             // threads; each result has its own slot, so the output does not depend on the order they
             // finish in.
             let workers = max(1, min(Self.parallelWindows, ProcessInfo.processInfo.activeProcessorCount))
             embed = { batch in
                 let slots = EmbeddingSlots(count: batch.count)
                 DispatchQueue.concurrentPerform(iterations: min(workers, batch.count)) { w in
-                    for i in stride(from: w, to: batch.count, by: workers) { slots.set(i, SpeakerEmbedder.embed(batch[i])) }
+                    for i in stride(from: w, to: batch.count, by: workers) { slots.set(i, SpeakerEmbedder.embed(batch[i], precision: precision)) }
                 }
                 return slots.all()
             }
