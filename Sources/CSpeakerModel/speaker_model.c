@@ -47,23 +47,38 @@ static const int layers[3] = {12, 24, 16}, dilations[3] = {1, 2, 2};
 #define VECTOR_CLONES
 #endif
 
-unsigned long tb_speaker_model_expected_count(void) {
+// Walks the weights in the order the forward pass reads them (see the top of the file): calls `product`
+// (unless NULL) with the offset, rows and k of each large product, the ones the 8-bit path quantizes (not
+// the head's first convolution, the gates or the last layer); returns how many weights there are.
+typedef void (*ProductVisitor)(void *context, unsigned long offset, int rows, int k);
+static unsigned long walk_weights(ProductVisitor product, void *context) {
+#define PRODUCT(rows, k) do { if (product) product(context, n, (rows), (k)); } while (0)
     unsigned long n = M * 9 + M;
-    n += 4 * 2 * (M * M * 9 + M) + 2 * (M * M + M);
-    n += M * M * 9 + M;
-    n += 128 * 320 * 5 + 128;
+    for (int block = 0; block < 4; block++) {
+        PRODUCT(M, M * 9); n += M * M * 9 + M;
+        PRODUCT(M, M * 9); n += M * M * 9 + M;
+        if (block % 2 == 0) { PRODUCT(M, M); n += M * M + M; }
+    }
+    PRODUCT(M, M * 9); n += M * M * 9 + M;
+    PRODUCT(128, 320 * 5); n += 128 * 320 * 5 + 128;
     int c = 128;
     for (int b = 0; b < 3; b++) {
         for (int l = 0; l < layers[b]; l++) {
-            n += 2 * c + BOTTLENECK * c + BOTTLENECK + GROWTH * BOTTLENECK * 3 + 64 * BOTTLENECK + 64 + GROWTH * 64 + GROWTH;
+            n += 2 * c;
+            PRODUCT(BOTTLENECK, c); n += BOTTLENECK * c + BOTTLENECK;
+            PRODUCT(GROWTH, BOTTLENECK * 3); n += GROWTH * BOTTLENECK * 3 + 64 * BOTTLENECK + 64 + GROWTH * 64 + GROWTH;
             c += GROWTH;
         }
-        n += 2 * c + (c / 2) * c;
+        n += 2 * c;
+        PRODUCT(c / 2, c); n += (c / 2) * c;
         c /= 2;
     }
     n += 2 * c + EMBEDDING * 2 * c + EMBEDDING;
     return n;
+#undef PRODUCT
 }
+
+unsigned long tb_speaker_model_expected_count(void) { return walk_weights(NULL, NULL); }
 
 // out (m x n, row stride ldo) = a (m x k) x b (k x n, row stride ldb) + bias (per row, or none).
 // Tiles of GEMM_ROWS rows x GEMM_COLUMNS columns, whose accumulators fit in the vector registers (12 of
@@ -128,10 +143,15 @@ static int quantized_ready;   // 1 when every layer is quantized, -1 when memory
 static int has_vnni;          // the CPU has AVX-512 VNNI (with 256-bit registers); set with the layers
 static pthread_once_t quantize_once = PTHREAD_ONCE_INIT;
 
-static int quantize_layer(int index, const float *w, int rows, int k) {
+// Quantizes the product at `offset` into the next of `quantized`; `context` counts them and failures.
+typedef struct { int index, failed; } QuantizeProgress;
+static void quantize_layer(void *context, unsigned long offset, int rows, int k) {
+    QuantizeProgress *progress = context;
+    if (progress->index >= QUANTIZED_LAYERS) { progress->failed = 1; return; }
+    const float *w = (const float *)weight_bytes + offset;
     int8_t *q = malloc((size_t)rows * k);
     float *scale = malloc(sizeof(float) * rows);
-    if (!q || !scale) { free(q); free(scale); return -1; }
+    if (!q || !scale) { free(q); free(scale); progress->failed = 1; return; }
     for (int r = 0; r < rows; r++) {
         float largest = 0;
         for (int i = 0; i < k; i++) largest = fmaxf(largest, fabsf(w[(long)r * k + i]));
@@ -139,38 +159,14 @@ static int quantize_layer(int index, const float *w, int rows, int k) {
         scale[r] = s;
         for (int i = 0; i < k; i++) q[(long)r * k + i] = (int8_t)lrintf(w[(long)r * k + i] / s);
     }
-    quantized[index] = (QuantizedLayer){rows, k, q, scale};
-    return 0;
+    quantized[progress->index++] = (QuantizedLayer){rows, k, q, scale};
 }
 
-// Walks the weights in the order the forward pass reads them (see the top of the file) and quantizes
-// the products listed there; the head's first convolution (one input channel), the gates and the last
-// layer stay in float.
+// Every large product quantized, once (under `quantize_once`).
 static void quantize_all(void) {
-    const float *w = (const float *)weight_bytes;
-    int index = 0, failed = 0;
-    w += M * 9 + M;
-    for (int block = 0; block < 4; block++) {
-        failed |= quantize_layer(index++, w, M, M * 9); w += M * M * 9 + M;
-        failed |= quantize_layer(index++, w, M, M * 9); w += M * M * 9 + M;
-        if (block % 2 == 0) { failed |= quantize_layer(index++, w, M, M); w += M * M + M; }
-    }
-    failed |= quantize_layer(index++, w, M, M * 9); w += M * M * 9 + M;
-    failed |= quantize_layer(index++, w, 128, 320 * 5); w += 128 * 320 * 5 + 128;
-    int c = 128;
-    for (int b = 0; b < 3; b++) {
-        for (int l = 0; l < layers[b]; l++) {
-            w += 2 * c;
-            failed |= quantize_layer(index++, w, BOTTLENECK, c); w += BOTTLENECK * c + BOTTLENECK;
-            failed |= quantize_layer(index++, w, GROWTH, BOTTLENECK * 3);
-            w += GROWTH * BOTTLENECK * 3 + 64 * BOTTLENECK + 64 + GROWTH * 64 + GROWTH;
-            c += GROWTH;
-        }
-        w += 2 * c;
-        failed |= quantize_layer(index++, w, c / 2, c); w += (c / 2) * c;
-        c /= 2;
-    }
-    quantized_ready = failed || index != QUANTIZED_LAYERS ? -1 : 1;
+    QuantizeProgress progress = {0, 0};
+    walk_weights(quantize_layer, &progress);
+    quantized_ready = progress.failed || progress.index != QUANTIZED_LAYERS ? -1 : 1;
     // The float weights (27 MB, read-only pages of the executable) were all read once to quantize them;
     // from now on the 8-bit products read their copy (7 MB) and the forward pass only the float
     // weights' small layers. So their pages are given back: the kernel reads any page touched again
@@ -416,8 +412,8 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
     if (columns < (long)M * (BANDS / 2) * t) columns = (long)M * (BANDS / 2) * t;
     long dense = 1024L * t2, denseColumns = 320L * 5 * t2;
     if (denseColumns < 128L * 3 * t2) denseColumns = 128L * 3 * t2;
-    float *buffer = malloc(sizeof(float) * (3 * head + columns + 2 * dense + denseColumns + BOTTLENECK * (long)t2));
-    // The 8-bit products' input: the packed columns (the largest of the head's unrolled columns, the
+    long floats = 3 * head + columns + 2 * dense + denseColumns + BOTTLENECK * (long)t2;
+    // With 8-bit products, after the floats: their input, the packed columns (the largest of the head's unrolled columns, the
     // strided shortcut's input, the TDNN's and the dense blocks' columns), then the quantized map (at
     // most the head's 32 x 80 rows of t + 2 and a row of zeros; the TDNN's 320 rows and four strided
     // rows need less).
@@ -426,7 +422,8 @@ VECTOR_CLONES int tb_speaker_model_embed(const float *fbank, int frames, float *
     if (packed < (long)M * (BANDS / 2) * t) packed = (long)M * (BANDS / 2) * t;
     if (packed < 320L * 5 * t2) packed = 320L * 5 * t2;
     if (packed < 1024L * t2) packed = 1024L * t2;
-    uint8_t *qcols = eightBit ? malloc((size_t)packed + (size_t)quantizedMap) : NULL;
+    float *buffer = malloc(sizeof(float) * (size_t)floats);
+    uint8_t *qcols = eightBit ? malloc((size_t)(packed + quantizedMap)) : NULL;
     if (!buffer || (eightBit && !qcols)) { free(buffer); free(qcols); return -1; }
     uint8_t *qin = qcols ? qcols + packed : NULL;
     const QuantizedLayer *layer = quantized;

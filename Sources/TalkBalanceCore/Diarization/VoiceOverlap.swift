@@ -277,15 +277,11 @@ public struct VoiceOverlapFinder: Sendable {
     /// session (`perf record`).
     public mutating func train() {
         let ready = (0..<people).filter { seen[$0] >= options.minTrainingFrames }
-        let slots = MixtureSlots(count: ready.count)
-        let workers = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount, ready.count))
         let (reservoirs, d, k) = (self.reservoirs, options.melBands, options.components)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in Swift.stride(from: w, to: ready.count, by: workers) {
-                slots.set(i, VoiceMixture(frames: reservoirs[ready[i]], dimensions: d, components: k))
-            }
+        let fitted = concurrentResults(count: ready.count, workers: min(2, ProcessInfo.processInfo.activeProcessorCount)) {
+            VoiceMixture(frames: reservoirs[ready[$0]], dimensions: d, components: k)
         }
-        for (i, p) in ready.enumerated() { models[p] = slots.get(i) }
+        for (p, model) in zip(ready, fitted) { models[p] = model }
         for p in 0..<people { self.reservoirs[p] = [] }
         allocate()
     }
@@ -479,14 +475,4 @@ public struct VoiceOverlapFinder: Sendable {
         for v in terms { total += exp(v - top) }
         return top + log(total)
     }
-}
-
-/// One slot per person whose mixture is fitted in `VoiceOverlapFinder.train`, written from several threads
-/// (each slot by exactly one).
-private final class MixtureSlots: @unchecked Sendable {
-    private var slots: [VoiceMixture?]
-    private let lock = NSLock()
-    init(count: Int) { slots = [VoiceMixture?](repeating: nil, count: count) }
-    func set(_ i: Int, _ value: VoiceMixture) { lock.withLock { slots[i] = value } }
-    func get(_ i: Int) -> VoiceMixture? { lock.withLock { slots[i] } }
 }

@@ -34,11 +34,9 @@ struct WindowNetwork {
             // finish in.
             let workers = max(1, min(Self.parallelWindows, ProcessInfo.processInfo.activeProcessorCount))
             embed = { batch in
-                let slots = EmbeddingSlots(count: batch.count)
-                DispatchQueue.concurrentPerform(iterations: min(workers, batch.count)) { w in
-                    for i in stride(from: w, to: batch.count, by: workers) { slots.set(i, SpeakerEmbedder.embed(batch[i], precision: precision)) }
-                }
-                return slots.all()
+                let embeddings = concurrentResults(count: batch.count, workers: workers) { SpeakerEmbedder.embed(batch[$0], precision: precision) }
+                // Every embedding, or nil when any window failed.
+                return embeddings.contains { $0 == nil } ? nil : embeddings.map { $0! }
             }
         case .resemblyzer:
             let embedder = VoiceEmbedder(sampleRate: sampleRate)
@@ -57,23 +55,4 @@ extension WindowNetwork {
     /// (about 45 KB a frame: 6.5 MB for a 1.5 s window), so more threads would raise the peak memory, not
     /// only the speed; two keep the one-hour room session under the 100 MB target (`tools/bench`).
     static let parallelWindows = 2
-}
-
-/// One slot per window of a batch, written from several threads (each slot by exactly one).
-private final class EmbeddingSlots: @unchecked Sendable {
-    private var slots: [[Float]?]
-    private let lock = NSLock()
-    init(count: Int) { slots = [[Float]?](repeating: nil, count: count) }
-    func set(_ i: Int, _ value: [Float]?) { lock.withLock { slots[i] = value } }
-    /// Every embedding, or nil when any window failed.
-    func all() -> [[Float]]? {
-        lock.withLock {
-            var out: [[Float]] = []
-            for s in slots {
-                guard let s else { return nil }
-                out.append(s)
-            }
-            return out
-        }
-    }
 }
