@@ -103,7 +103,7 @@ struct Analyze: ParsableCommand {
     var onlineRevision: Double?
     @Option(name: .customLong("online-dense-grid"), help: ArgumentHelp("With --online: seconds of speech, from the start, whose voices are embedded every 0.5 s rather than every 1.5 s.", visibility: .hidden))
     var onlineDenseGrid: Double?
-    @Option(name: .customLong("online-same-voice"), help: ArgumentHelp("With --online: off, or the similarity of two voices (Resemblyzer's, 0-1; default 0.7) at or above which the re-clustering's two people the segmentation network hears as one voice are one person.", visibility: .hidden))
+    @Option(name: .customLong("online-same-voice"), help: ArgumentHelp("With --online: off, or the similarity of two voices (cosine, 0-1; default 0.4 with CAM++, 0.7 with --voice-embedding resemblyzer) at or above which the re-clustering's two people the segmentation network hears as one voice are one person.", visibility: .hidden))
     var onlineSameVoice: String?
 
     @Option(name: .customLong("enrol-keys"), help: ArgumentHelp("With --online: enrolment keys as the live meter's digits, PERSON@SECONDS,... (e.g. 2@3.5,1@12): at that moment of the recording, the voice speaking is person PERSON (1-N).", valueName: "keys"))
@@ -144,7 +144,7 @@ struct Analyze: ParsableCommand {
 
     /// Developer options for measuring the neural voice embeddings (docs/ACCURACY.md, "neural voice
     /// embeddings", "CAM++"); hidden.
-    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++ offline, on 8-bit steps where the CPU has AVX-512 VNNI; Resemblyzer's network with --online and live), cam, cam-float (CAM++ in float on any CPU), resemblyzer or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
+    @Option(name: .customLong("voice-embedding"), help: ArgumentHelp("With --speakers: on (default: CAM++, offline and live, on 8-bit steps where the CPU has AVX-512 VNNI), cam, cam-float (CAM++ in float on any CPU), resemblyzer or off (cluster the voices by their cepstral statistics alone).", visibility: .hidden))
     var voiceEmbedding: String?
     @Option(name: .customLong("same-voice"), help: ArgumentHelp("With --speakers, offline: off, or the cosine similarity above which two clusters of windows are one voice (merged).", visibility: .hidden))
     var sameVoice: String?
@@ -163,9 +163,10 @@ struct Analyze: ParsableCommand {
 
     /// The live re-clustering's check for a talker split in two (`--online-same-voice`).
     private func onlineSameVoiceOptions() -> RoomDiarizer.Options.SameVoice? {
-        guard let onlineSameVoice else { return RoomSessionAnalyzer.defaultSameVoice }
+        let network = voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? RoomSessionAnalyzer.defaultVoiceNetwork
+        guard let onlineSameVoice else { return RoomSessionAnalyzer.defaultSameVoice(for: network) }
         guard let similarity = Double(onlineSameVoice) else { return nil }
-        var same = RoomSessionAnalyzer.defaultSameVoice ?? RoomDiarizer.Options.SameVoice()
+        var same = RoomSessionAnalyzer.defaultSameVoice(for: network) ?? RoomDiarizer.Options.SameVoice()
         same.similarity = similarity
         return same
     }
@@ -307,7 +308,7 @@ struct Analyze: ParsableCommand {
                                                voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions),
                                                speechGate: speechGateOptions(), speakerSegmentation: speakerSegmentation != "off",
                                                voiceEmbedding: voiceEmbedding != "off",
-                                               voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? .resemblyzer,
+                                               voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? RoomSessionAnalyzer.defaultVoiceNetwork,
                                                denseGridSpeechFrames: onlineDenseGrid.map { Int(($0 * 100).rounded()) }
                                                    ?? RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
                                                sameVoice: onlineSameVoiceOptions(),

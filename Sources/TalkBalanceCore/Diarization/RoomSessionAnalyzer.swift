@@ -146,19 +146,32 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// The offline check for a talker split in two (`RoomAnalysis.sameLocalSpeaker`) on each re-clustering:
     /// two of its people with the same local speaker of the segmentation network in some 10 s chunk and
     /// different ones in none, whose voices' mean cosine similarity is at least `similarity`, one of whom
-    /// has at most 8 s of speech among the recent frames and at most half as much as the other, are one
-    /// voice. The network's classes are kept until their frames are accounted (the revision delay), so the
-    /// check sees about the last 20 s. The similarity is Resemblyzer's (offline CAM++'s is 0.3): 0.7, where
-    /// the re-clustering's split of ami-trn03's one talker measured 0.73 and the generated rooms' tuning
-    /// and held-out sets changed nowhere from 0.7 to 0.85. Half as much: early in a session everyone has
-    /// under 8 s, and without it held-out room3-1216's quietest person lost a fifth of her talk time
-    /// (docs/ACCURACY.md, "live, a talker split in two"). nil: none.
-    public static let defaultSameVoice: RoomDiarizer.Options.SameVoice? = {
+    /// has at most 8 s of speech among the recent frames, are one voice. The network's classes are kept
+    /// until their frames are accounted (the revision delay), so the check sees about the last 20 s.
+    /// With CAM++ (the default, `defaultVoiceNetwork`): 0.4. CAM++ puts different people far apart: the
+    /// generated rooms' different voices measured -0.1 to 0.25 live, a talker the re-clustering split in
+    /// two 0.45-0.55 (room3-1216, room3-1225). Early in a session a cluster of one grid embedding at a change
+    /// of voices became a person and, in the re-segmentation, took half of the first talker's speech (room3-1225:
+    /// 552 and 445 frames), which the check now merges (docs/ACCURACY.md, "the live meter on CAM++").
+    /// With Resemblyzer's network, whose scale is narrower (different people 0.55-0.6): 0.7, where the
+    /// re-clustering's split of ami-trn03's one talker measured 0.73, and the one who speaks less must
+    /// also have at most half as much as the other: without that, held-out room3-1216's quietest person lost
+    /// a fifth of her talk time (docs/ACCURACY.md, "live, a talker split in two"). nil: none.
+    public static func defaultSameVoice(for network: RoomDiarizer.Options.VoiceNetwork) -> RoomDiarizer.Options.SameVoice? {
         var same = RoomDiarizer.Options.SameVoice()
-        same.similarity = 0.7
-        same.maxTalkRatio = 0.5
+        switch network {
+        case .camPlusPlus, .camPlusPlusFloat:
+            same.similarity = 0.4
+        case .resemblyzer:
+            same.similarity = 0.7
+            same.maxTalkRatio = 0.5
+        }
         return same
-    }()
+    }
+    /// The live re-clustering's voice network: CAM++, as offline (Resemblyzer's network before 2026-11-30;
+    /// docs/ACCURACY.md, "the live meter on CAM++").
+    public static let defaultVoiceNetwork = RoomDiarizer.Options.VoiceNetwork.camPlusPlus
+    public static let defaultSameVoice = defaultSameVoice(for: defaultVoiceNetwork)
     /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
     public let sameVoice: RoomDiarizer.Options.SameVoice?
     /// How far (frames) a change of person with no silence between moves, among the waiting labels, to where
@@ -268,11 +281,11 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     ///     ahead as its reach), so a knock is neither speaking now nor counted; nil: no gate.
     ///   - speakerSegmentation: with `voiceOverlap`, the segmentation network's overlap as well (as offline).
     ///   - voiceEmbedding, voiceNetwork: whether the re-clustering uses neural voice embeddings, and which
-    ///     network (Resemblyzer's by default: CAM++ measured no better live at about four times the work,
-    ///     docs/ACCURACY.md).
+    ///     network (`defaultVoiceNetwork`).
     ///   - denseGridSpeechFrames: speech frames, from the start, whose voices are embedded every 0.5 s of
     ///     speech rather than every 1.5 s.
-    ///   - sameVoice: the re-clustering's check for a talker split in two (`defaultSameVoice`); nil: none.
+    ///   - sameVoice: the re-clustering's check for a talker split in two (`defaultSameVoice`, for CAM++;
+    ///     `defaultSameVoice(for:)` with another network); nil: none.
     ///   - changeRefinementSeconds: how far a change of person with no silence between moves to where the
     ///     segmentation network hears it, as offline; nil: not moved.
     public init(format: StreamFormat, speakers: Int, config: AnalysisConfig = AnalysisConfig(), labels: [String]? = nil,
@@ -280,7 +293,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
                 revisionDelayFrames: Int = RoomSessionAnalyzer.defaultRevisionDelayFrames,
                 voiceOverlap: VoiceOverlapFinder.Options? = LiveVoiceOverlap.defaultOptions,
                 speechGate: SpeechGate.Options? = SpeechGate.Options(), speakerSegmentation: Bool = true,
-                voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = .resemblyzer,
+                voiceEmbedding: Bool = true, voiceNetwork: RoomDiarizer.Options.VoiceNetwork = RoomSessionAnalyzer.defaultVoiceNetwork,
                 denseGridSpeechFrames: Int = RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
                 sameVoice: RoomDiarizer.Options.SameVoice? = RoomSessionAnalyzer.defaultSameVoice,
                 changeRefinementSeconds: Double? = RoomDiarizer.Options().changeRefinementSeconds) throws(SetupError) {
