@@ -150,7 +150,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// until their frames are accounted (the revision delay), so the check sees about the last 20 s.
     /// With CAM++ (the default, `defaultVoiceNetwork`): 0.4. CAM++ puts different people far apart: the
     /// generated rooms' different voices measured -0.1 to 0.25 live, a talker the re-clustering split in
-    /// two 0.45-0.55 (room3-1216, room3-1225). Early in a session a cluster of one grid embedding at a change
+    /// two 0.45-0.55 (room3-1216, room3-1225; debug prints in a throwaway build). Early in a session a cluster of one grid embedding at a change
     /// of voices became a person and, in the re-segmentation, took half of the first talker's speech (room3-1225:
     /// 552 and 445 frames), which the check now merges (docs/ACCURACY.md, "the live meter on CAM++").
     /// With Resemblyzer's network, whose scale is narrower (different people 0.55-0.6): 0.7, where the
