@@ -172,6 +172,20 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// docs/ACCURACY.md, "the live meter on CAM++").
     public static let defaultVoiceNetwork = RoomDiarizer.Options.VoiceNetwork.camPlusPlus
     public static let defaultSameVoice = defaultSameVoice(for: defaultVoiceNetwork)
+    /// While only one person is known, how the re-clustering tells whether others have spoken (see `refresh`):
+    /// with CAM++, the windows clustered into N by their embeddings, and clusters whose windows' mean
+    /// similarity is at least this merged (`RoomDiarizer.Options.sameVoiceSimilarity`), at the same-voice
+    /// check's 0.4; nil (Resemblyzer's network, or no embeddings): the at-most-N criterion on the cepstra
+    /// (`RoomDiarizer.Options.fewerPeopleWeight`). With CAM++ the second voice of two-person rooms was found
+    /// sooner: fresh room2-3301, whose second voice the cepstra found only after 34 s, 15.4% -> 5.7% strict
+    /// DER (docs/ACCURACY.md, "the live meter on CAM++").
+    static func discoverySameVoice(for network: RoomDiarizer.Options.VoiceNetwork) -> Double? {
+        switch network {
+        case .camPlusPlus, .camPlusPlusFloat: return 0.4
+        case .resemblyzer: return nil
+        }
+    }
+    private var discoverySameVoice: Double? = nil
     /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
     public let sameVoice: RoomDiarizer.Options.SameVoice?
     /// How far (frames) a change of person with no silence between moves, among the waiting labels, to where
@@ -342,6 +356,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
             let e = WindowNetwork(voiceNetwork, sampleRate: format.sampleRate)
             if e.windowLength <= geometry.windowLength {
                 embedder = e
+                discoverySameVoice = Self.discoverySameVoice(for: voiceNetwork)
                 pendingMel = [Float](repeating: 0, count: pendingCapacity * e.bands)
                 gridMel = [Float](repeating: 0, count: Self.gridWindowFrames * e.bands)
                 gridFrame = [Int](repeating: 0, count: Self.gridWindowFrames)
@@ -819,9 +834,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // With one person known (and no recording enrolled) the re-clustering may find the people the
         // assigner's split test missed: it once kept a two-person conversation (tools/measure-live-room
         // --clips 2x101) on one person for all of its 2 minutes, since the within-person spread it had
-        // learnt from the first 1.5 s made the second voice look near. Only where the at-most-N
-        // criterion (`RoomDiarizer.Options.fewerPeopleWeight`) finds several voices: forced into N, the
-        // re-clustering would split one voice talking alone. The new people then get models (`retrain`).
+        // learnt from the first 1.5 s made the second voice look near. Only where it finds several voices
+        // that are not alike (`discoverySameVoice`): forced into N, the re-clustering would split one voice
+        // talking alone. The new people then get models (`retrain`).
         let discovering = known == 1 && speakers >= 2 && enrolled.isEmpty
         guard n >= Self.refreshEveryFrames, known >= 2 || discovering else { return }
         var options = RoomDiarizer.Options()
@@ -832,7 +847,9 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
         // Enrolled voices anchor and seed the live re-clustering, as measured live (docs/ACCURACY.md,
         // "live, with some people enrolled"); `.name` is the offline default since CAM++.
         options.enrolmentUse = .select
-        if discovering { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
+        if discovering {
+            if let merge = discoverySameVoice { options.sameVoiceSimilarity = merge } else { options.fewerPeopleWeight = RoomDiarizer.Options.atMostWeight }
+        }
         var diarizer = RoomDiarizer(speakers: speakers, framesPerSecond: Double(format.sampleRate) / Double(geometry.hopLength), options: options)
         var pushedIndex: [Int] = []   // entry of each pushed speech frame
         recentFeatures.withUnsafeBufferPointer { p in
