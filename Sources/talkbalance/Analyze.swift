@@ -161,12 +161,16 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("speaker-segmentation"), help: ArgumentHelp("With --speakers: on (default) or off (overlapped speech from the voices' own models alone, not from the segmentation network as well; with --online it runs for two or three people).", visibility: .hidden))
     var speakerSegmentation: String?
 
+    /// The live re-clustering's voice network (`--voice-embedding`, else the default).
+    private var onlineVoiceNetwork: RoomDiarizer.Options.VoiceNetwork {
+        voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? RoomSessionAnalyzer.defaultVoiceNetwork
+    }
+
     /// The live re-clustering's check for a talker split in two (`--online-same-voice`).
     private func onlineSameVoiceOptions() -> RoomDiarizer.Options.SameVoice? {
-        let network = voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? RoomSessionAnalyzer.defaultVoiceNetwork
-        guard let onlineSameVoice else { return RoomSessionAnalyzer.defaultSameVoice(for: network) }
+        guard let onlineSameVoice else { return RoomSessionAnalyzer.defaultSameVoice(for: onlineVoiceNetwork) }
         guard let similarity = Double(onlineSameVoice) else { return nil }
-        var same = RoomSessionAnalyzer.defaultSameVoice(for: network) ?? RoomDiarizer.Options.SameVoice()
+        var same = RoomSessionAnalyzer.defaultSameVoice(for: onlineVoiceNetwork) ?? RoomDiarizer.Options.SameVoice()
         same.similarity = similarity
         return same
     }
@@ -308,7 +312,7 @@ struct Analyze: ParsableCommand {
                                                voiceOverlap: voiceOverlapOptions(LiveVoiceOverlap.defaultOptions),
                                                speechGate: speechGateOptions(), speakerSegmentation: speakerSegmentation != "off",
                                                voiceEmbedding: voiceEmbedding != "off",
-                                               voiceNetwork: voiceEmbedding.flatMap(RoomDiarizer.Options.VoiceNetwork.init(rawValue:)) ?? RoomSessionAnalyzer.defaultVoiceNetwork,
+                                               voiceNetwork: onlineVoiceNetwork,
                                                denseGridSpeechFrames: onlineDenseGrid.map { Int(($0 * 100).rounded()) }
                                                    ?? RoomSessionAnalyzer.defaultDenseGridSpeechFrames,
                                                sameVoice: onlineSameVoiceOptions(),

@@ -180,10 +180,7 @@ public final class RoomSessionAnalyzer: StreamingSessionAnalysis {
     /// sooner: fresh room2-3301, whose second voice the cepstra found only after 34 s, 15.4% -> 5.7% strict
     /// DER (docs/ACCURACY.md, "the live meter on CAM++").
     static func discoverySameVoice(for network: RoomDiarizer.Options.VoiceNetwork) -> Double? {
-        switch network {
-        case .camPlusPlus, .camPlusPlusFloat: return 0.4
-        case .resemblyzer: return nil
-        }
+        network == .resemblyzer ? nil : defaultSameVoice(for: network)?.similarity
     }
     private var discoverySameVoice: Double? = nil
     /// `defaultSameVoice` unless told otherwise (`analyze --online --online-same-voice`).
